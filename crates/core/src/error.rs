@@ -1,0 +1,75 @@
+//! Error types named after the Python exceptions they stand for.
+//!
+//! The primitive crates and the `threading` facade re-export these; name them from there
+//! (`threading::RuntimeError`).
+
+use std::fmt;
+
+/// Misuse of a synchronisation primitive: Python's `RuntimeError`.
+///
+/// [`Display`](fmt::Display) prints exactly the message CPython puts in the exception, so a
+/// program being ported can match on the same text; [`RuntimeError::kind`] tells the cases apart
+/// without string matching.
+///
+/// # Examples
+///
+/// ```
+/// use threading::{Lock, RuntimeErrorKind};
+///
+/// let lock = Lock::new();
+/// let err = lock.release().unwrap_err();
+/// assert_eq!(err.kind(), RuntimeErrorKind::ReleaseUnlocked);
+/// assert_eq!(err.to_string(), "release unlocked lock");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RuntimeError {
+    kind: RuntimeErrorKind,
+}
+
+/// Which misuse a [`RuntimeError`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RuntimeErrorKind {
+    /// `Lock.release()` on an unlocked lock: "release unlocked lock".
+    ReleaseUnlocked,
+    /// `RLock.release()` (or `_release_save`) by a thread that does not own it:
+    /// "cannot release un-acquired lock".
+    ReleaseUnowned,
+    /// `Condition.wait()` without holding the lock: "cannot wait on un-acquired lock".
+    WaitUnacquired,
+    /// `Condition.notify()` without holding the lock: "cannot notify on un-acquired lock".
+    NotifyUnacquired,
+}
+
+impl RuntimeError {
+    /// An error of the given kind.
+    #[must_use]
+    pub const fn new(kind: RuntimeErrorKind) -> RuntimeError {
+        RuntimeError { kind }
+    }
+
+    /// Which misuse this is.
+    #[must_use]
+    pub const fn kind(&self) -> RuntimeErrorKind {
+        self.kind
+    }
+
+    /// CPython's message for this error, e.g. `"release unlocked lock"`.
+    #[must_use]
+    pub const fn message(&self) -> &'static str {
+        match self.kind {
+            RuntimeErrorKind::ReleaseUnlocked => "release unlocked lock",
+            RuntimeErrorKind::ReleaseUnowned => "cannot release un-acquired lock",
+            RuntimeErrorKind::WaitUnacquired => "cannot wait on un-acquired lock",
+            RuntimeErrorKind::NotifyUnacquired => "cannot notify on un-acquired lock",
+        }
+    }
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for RuntimeError {}

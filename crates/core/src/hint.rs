@@ -1,0 +1,61 @@
+//! Spinning: `std::hint::spin_loop` in production, `loom::thread::yield_now` in a model (a spin
+//! without a loom yield exhausts loom's branch budget).
+
+/// Signals a spin-wait loop to the processor (or yields to another model thread under loom).
+#[inline]
+pub fn spin_loop() {
+    #[cfg(not(threading_loom))]
+    std::hint::spin_loop();
+    #[cfg(threading_loom)]
+    loom::thread::yield_now();
+}
+
+/// Bounded exponential backoff used before parking: a few rounds of `spin_loop` (1, 2, 4, …
+/// pauses), then a few `yield_now`s, then [`SpinWait::spin`] returns `false` and the caller
+/// parks.
+///
+/// Under loom the budget is one round, so models stay small while still running this code.
+#[derive(Debug, Default)]
+pub struct SpinWait {
+    counter: u32,
+}
+
+impl SpinWait {
+    #[cfg(not(threading_loom))]
+    const SPINS: u32 = 3;
+    #[cfg(not(threading_loom))]
+    const YIELDS: u32 = 10;
+    #[cfg(threading_loom)]
+    const SPINS: u32 = 0;
+    #[cfg(threading_loom)]
+    const YIELDS: u32 = 1;
+
+    /// A fresh backoff.
+    #[inline]
+    pub const fn new() -> SpinWait {
+        SpinWait { counter: 0 }
+    }
+
+    /// Forgets previous spins.
+    #[inline]
+    pub fn reset(&mut self) {
+        self.counter = 0;
+    }
+
+    /// Spins or yields once; returns `false` once the budget is used up (time to park).
+    #[inline]
+    pub fn spin(&mut self) -> bool {
+        if self.counter >= Self::YIELDS {
+            return false;
+        }
+        self.counter += 1;
+        if self.counter <= Self::SPINS {
+            for _ in 0..(1u32 << self.counter) {
+                spin_loop();
+            }
+        } else {
+            crate::thread::yield_now();
+        }
+        true
+    }
+}

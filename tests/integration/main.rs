@@ -1,0 +1,2 @@
+//! Integration tests: one module per primitive.
+#![cfg(not(threading_loom))]
