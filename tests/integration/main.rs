@@ -1,2 +1,12 @@
-//! Integration tests: one module per primitive.
+//! Integration tests: one binary, one module per primitive (built only without loom).
 #![cfg(not(threading_loom))]
+
+mod auto_traits;
+mod barrier;
+mod condition;
+mod event;
+mod facade;
+mod lock;
+mod rlock;
+mod semaphore;
+mod stress;

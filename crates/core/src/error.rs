@@ -73,3 +73,66 @@ impl fmt::Display for RuntimeError {
 }
 
 impl std::error::Error for RuntimeError {}
+
+/// A bad argument: Python's `ValueError`.
+///
+/// [`Display`](fmt::Display) prints CPython's message; [`ValueError::kind`] tells the cases
+/// apart.
+///
+/// # Examples
+///
+/// ```
+/// use threading_core::error::{ValueError, ValueErrorKind};
+///
+/// let err = ValueError::new(ValueErrorKind::SemaphoreReleasedTooManyTimes);
+/// assert_eq!(err.to_string(), "Semaphore released too many times");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ValueError {
+    kind: ValueErrorKind,
+}
+
+/// Which bad argument a [`ValueError`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValueErrorKind {
+    /// `BoundedSemaphore.release()` above the initial value:
+    /// "Semaphore released too many times".
+    SemaphoreReleasedTooManyTimes,
+    /// `Semaphore.release(n)` with `n < 1`: "n must be one or more".
+    ReleaseCountZero,
+    /// `Barrier(parties)` with `parties < 1`: "parties must be > 0".
+    BarrierParties,
+}
+
+impl ValueError {
+    /// An error of the given kind.
+    #[must_use]
+    pub const fn new(kind: ValueErrorKind) -> ValueError {
+        ValueError { kind }
+    }
+
+    /// Which bad argument this is.
+    #[must_use]
+    pub const fn kind(&self) -> ValueErrorKind {
+        self.kind
+    }
+
+    /// CPython's message for this error.
+    #[must_use]
+    pub const fn message(&self) -> &'static str {
+        match self.kind {
+            ValueErrorKind::SemaphoreReleasedTooManyTimes => "Semaphore released too many times",
+            ValueErrorKind::ReleaseCountZero => "n must be one or more",
+            ValueErrorKind::BarrierParties => "parties must be > 0",
+        }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for ValueError {}

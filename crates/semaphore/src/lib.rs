@@ -1,0 +1,2 @@
+//! Python's `threading.Semaphore` for Rust (work in progress).
+#![warn(missing_docs)]

@@ -1,0 +1,1 @@
+//! Tests for auto_traits.

@@ -1,0 +1,4 @@
+//! Tour: barrier.
+
+/// Runs this part of the tour.
+pub fn run() {}

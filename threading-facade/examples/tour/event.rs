@@ -1,0 +1,4 @@
+//! Tour: event.
+
+/// Runs this part of the tour.
+pub fn run() {}

@@ -1,0 +1,4 @@
+//! Tour: lock.
+
+/// Runs this part of the tour.
+pub fn run() {}

@@ -1,0 +1,15 @@
+//! A tour of the `threading` crate: `cargo run --example tour`.
+
+mod barrier;
+mod condition;
+mod event;
+mod lock;
+mod semaphore;
+
+fn main() {
+    lock::run();
+    semaphore::run();
+    event::run();
+    condition::run();
+    barrier::run();
+}
