@@ -1,1 +1,188 @@
-//! Shared test support for the workspace's integration tests.
+//! Shared support for the workspace's integration tests, after CPython's `Lib/test/lock_tests.py`.
+//!
+//! * [`Bunch`]: a group of threads running the same closure, with counters for "started" and
+//!   "finished" and an optional gate that holds them before exit (CPython's `Bunch`).
+//! * [`assert_timeout`]: CPython's tolerance for timed operations (at least 0.6× and less than
+//!   10× the expected duration).
+//! * [`wait_until`]: polls an observable condition with a deadline, for the places where CPython
+//!   sleeps "long enough for the threads to block".
+//!
+//! This is test code, not algorithm code: it may use `std::sync` freely.
+
+use std::panic;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// How long any helper waits for something that should happen "soon" before failing the test.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Asserts `elapsed` is a plausible duration for an operation that should take `expected`:
+/// CPython's `assertTimeout` tolerance, `0.6 × expected <= elapsed < 10 × expected`.
+///
+/// # Panics
+///
+/// When `elapsed` is outside the tolerance.
+#[track_caller]
+pub fn assert_timeout(elapsed: Duration, expected: Duration) {
+    let low = expected.mul_f64(0.6);
+    let high = expected * 10;
+    assert!(
+        elapsed >= low && elapsed < high,
+        "elapsed {elapsed:?} outside [{low:?}, {high:?}) for an expected {expected:?}"
+    );
+}
+
+/// Polls `cond` every millisecond until it holds; panics after [`PATIENCE`].
+///
+/// For conditions that are observable (a counter, `locked()`, a waiter count), not for "the
+/// thread has probably blocked by now".
+///
+/// # Panics
+///
+/// If `cond` is still false after [`PATIENCE`].
+#[track_caller]
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs `f` on a thread and returns how long it took with its result.
+pub fn timed<R>(f: impl FnOnce() -> R) -> (Duration, R) {
+    let start = Instant::now();
+    let r = f();
+    (start.elapsed(), r)
+}
+
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Gate {
+    fn open(&self) {
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.cv.notify_all();
+    }
+
+    fn wait(&self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        while !*open {
+            open = self.cv.wait(open).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// A bunch of threads running the same closure: CPython's `lock_tests.Bunch`.
+///
+/// Each thread gets its index `0..n`. With `wait_before_exit`, threads finish `f` and then wait
+/// until [`Bunch::do_finish`] before they count as finished, as in CPython, where the
+/// `finished` list is appended after the wait.
+///
+/// Dropping a `Bunch` opens the gate and joins every thread; a panic in any thread is re-raised
+/// by [`Bunch::wait_for_finished`] (or by the drop, if not already panicking).
+pub struct Bunch {
+    n: usize,
+    started: Arc<AtomicUsize>,
+    finished: Arc<AtomicUsize>,
+    gate: Arc<Gate>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Bunch {
+    /// Starts `n` threads, each running `f(index)`.
+    pub fn new<F>(n: usize, wait_before_exit: bool, f: F) -> Bunch
+    where
+        F: Fn(usize) + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let started = Arc::new(AtomicUsize::new(0));
+        let finished = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(Gate::default());
+        if !wait_before_exit {
+            gate.open();
+        }
+        let handles = (0..n)
+            .map(|i| {
+                let (f, started, finished, gate) =
+                    (f.clone(), started.clone(), finished.clone(), gate.clone());
+                thread::Builder::new()
+                    .name(format!("bunch-{i}"))
+                    .spawn(move || {
+                        started.fetch_add(1, Ordering::SeqCst);
+                        let r = panic::catch_unwind(panic::AssertUnwindSafe(|| f(i)));
+                        gate.wait();
+                        finished.fetch_add(1, Ordering::SeqCst);
+                        if let Err(p) = r {
+                            panic::resume_unwind(p);
+                        }
+                    })
+                    .expect("spawn bunch thread")
+            })
+            .collect();
+        Bunch { n, started, finished, gate, handles }
+    }
+
+    /// How many threads have started.
+    pub fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    /// How many threads have finished (returned from `f` and passed the gate).
+    pub fn finished(&self) -> usize {
+        self.finished.load(Ordering::SeqCst)
+    }
+
+    /// Waits until every thread has started.
+    #[track_caller]
+    pub fn wait_for_started(&self) {
+        wait_until("all bunch threads started", || self.started() == self.n);
+    }
+
+    /// Lets threads created with `wait_before_exit` finish.
+    pub fn do_finish(&self) {
+        self.gate.open();
+    }
+
+    /// Opens the gate, joins every thread and re-raises the first panic among them.
+    #[track_caller]
+    pub fn wait_for_finished(mut self) {
+        self.join_all();
+    }
+
+    fn join_all(&mut self) {
+        self.gate.open();
+        let mut first_panic = None;
+        for h in self.handles.drain(..) {
+            if let Err(p) = h.join() {
+                first_panic.get_or_insert(p);
+            }
+        }
+        if let Some(p) = first_panic {
+            if !thread::panicking() {
+                panic::resume_unwind(p);
+            }
+        }
+    }
+}
+
+impl Drop for Bunch {
+    fn drop(&mut self) {
+        self.join_all();
+    }
+}
+
+impl std::fmt::Debug for Bunch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bunch")
+            .field("n", &self.n)
+            .field("started", &self.started())
+            .field("finished", &self.finished())
+            .finish()
+    }
+}
