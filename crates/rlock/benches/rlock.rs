@@ -1,0 +1,53 @@
+//! RLock against `parking_lot::ReentrantMutex`, in the same run: `cargo xtask bench`.
+//!
+//! Group `rlock`, ids `<case>/<impl>`: `depth1` is one acquire + release on one thread,
+//! `depth3` acquires three levels deep and releases them all (time per full round).
+//! `benches/cpython/rlock.py` measures the same cases with CPython's `threading.RLock`.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+
+fn rlock(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rlock");
+    let ours = threading::RLock::new();
+    g.bench_function(BenchmarkId::new("depth1", "threading"), |b| {
+        b.iter(|| {
+            black_box(&ours).acquire();
+            black_box(&ours).release().unwrap();
+        })
+    });
+    g.bench_function(BenchmarkId::new("depth3", "threading"), |b| {
+        b.iter(|| {
+            let r = black_box(&ours);
+            r.acquire();
+            r.acquire();
+            r.acquire();
+            r.release().unwrap();
+            r.release().unwrap();
+            r.release().unwrap();
+        })
+    });
+    g.bench_function(BenchmarkId::new("depth1_guard", "threading"), |b| {
+        b.iter(|| drop(black_box(&ours).lock()))
+    });
+    let pl = parking_lot::ReentrantMutex::new(());
+    g.bench_function(BenchmarkId::new("depth1", "parking_lot"), |b| {
+        b.iter(|| drop(black_box(&pl).lock()))
+    });
+    g.bench_function(BenchmarkId::new("depth3", "parking_lot"), |b| {
+        b.iter(|| {
+            let r = black_box(&pl);
+            let g1 = r.lock();
+            let g2 = r.lock();
+            let g3 = r.lock();
+            drop(g3);
+            drop(g2);
+            drop(g1);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, rlock);
+criterion_main!(benches);
