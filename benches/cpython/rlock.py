@@ -47,11 +47,21 @@ def depth1_guard(n):
             pass
 
 
+def depth3_guard(n):
+    r = threading.RLock()
+    for _ in range(n):
+        with r:
+            with r:
+                with r:
+                    pass
+
+
 def main():
     for case, fn, n in [
-        ("depth1", depth1, 1_000_000),
-        ("depth3", depth3, 500_000),
-        ("depth1_guard", depth1_guard, 1_000_000),
+        ("depth1", depth1_guard, 1_000_000),
+        ("depth3", depth3_guard, 500_000),
+        ("depth1_calls", depth1, 1_000_000),
+        ("depth3_calls", depth3, 500_000),
     ]:
         print(json.dumps({"group": "rlock", "case": case, "ns": median_ns(fn, n)}), flush=True)
 

@@ -293,8 +293,9 @@ pub(crate) mod park {
                     continue;
                 }
                 let w = reg.queue.remove(i);
-                let unpark_this = matches!(op, RequeueOp::UnparkOneRequeueRest | RequeueOp::UnparkOne)
-                    && wake_one.is_none();
+                let unpark_this =
+                    matches!(op, RequeueOp::UnparkOneRequeueRest | RequeueOp::UnparkOne)
+                        && wake_one.is_none();
                 if unpark_this {
                     result.unparked_threads = 1;
                     wake_one = Some(w);

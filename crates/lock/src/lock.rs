@@ -141,7 +141,10 @@ impl Lock {
     /// ```
     #[inline]
     pub fn acquire(&self) {
-        if self.state.compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed).is_err()
+        if self
+            .state
+            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
         {
             self.acquire_slow(None);
         }

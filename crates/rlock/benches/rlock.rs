@@ -1,7 +1,9 @@
 //! RLock against `parking_lot::ReentrantMutex`, in the same run: `cargo xtask bench`.
 //!
 //! Group `rlock`, ids `<case>/<impl>`: `depth1` is one acquire + release on one thread,
-//! `depth3` acquires three levels deep and releases them all (time per full round).
+//! `depth3` acquires three levels deep and releases them all (time per full round); both with
+//! guards, like for like with parking_lot. `depth1_calls`/`depth3_calls` use Python's
+//! `acquire()`/`release()` call style, where every release checks the caller's identity.
 //! `benches/cpython/rlock.py` measures the same cases with CPython's `threading.RLock`.
 
 use std::hint::black_box;
@@ -11,13 +13,29 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 fn rlock(c: &mut Criterion) {
     let mut g = c.benchmark_group("rlock");
     let ours = threading::RLock::new();
+    // Like for like with parking_lot, which only has guards: `with rlock:` nested.
     g.bench_function(BenchmarkId::new("depth1", "threading"), |b| {
+        b.iter(|| drop(black_box(&ours).lock()))
+    });
+    g.bench_function(BenchmarkId::new("depth3", "threading"), |b| {
+        b.iter(|| {
+            let r = black_box(&ours);
+            let g1 = r.lock();
+            let g2 = r.lock();
+            let g3 = r.lock();
+            drop(g3);
+            drop(g2);
+            drop(g1);
+        })
+    });
+    // Python's call style: every `release()` checks the caller's identity.
+    g.bench_function(BenchmarkId::new("depth1_calls", "threading"), |b| {
         b.iter(|| {
             black_box(&ours).acquire();
             black_box(&ours).release().unwrap();
         })
     });
-    g.bench_function(BenchmarkId::new("depth3", "threading"), |b| {
+    g.bench_function(BenchmarkId::new("depth3_calls", "threading"), |b| {
         b.iter(|| {
             let r = black_box(&ours);
             r.acquire();
@@ -27,9 +45,6 @@ fn rlock(c: &mut Criterion) {
             r.release().unwrap();
             r.release().unwrap();
         })
-    });
-    g.bench_function(BenchmarkId::new("depth1_guard", "threading"), |b| {
-        b.iter(|| drop(black_box(&ours).lock()))
     });
     let pl = parking_lot::ReentrantMutex::new(());
     g.bench_function(BenchmarkId::new("depth1", "parking_lot"), |b| {

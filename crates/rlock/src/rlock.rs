@@ -97,6 +97,10 @@ pub struct RLock {
 unsafe impl Sync for RLock {}
 // SAFETY: moving the lock to another thread moves plain data; see `Sync` above.
 unsafe impl Send for RLock {}
+// Like every lock here, an RLock does not poison: a panic under it leaves it in a consistent
+// state (the guard's drop gives the level back), so it may be used across `catch_unwind`.
+impl std::panic::RefUnwindSafe for RLock {}
+impl std::panic::UnwindSafe for RLock {}
 
 /// What [`Lockable::release_save`] returns for an [`RLock`]: its recursion depth and owner,
 /// Python's `(count, owner)` tuple.
@@ -176,13 +180,7 @@ impl RLock {
     /// ```
     #[inline]
     pub fn acquire(&self) {
-        let me = current_id();
-        if self.owner.load(Ordering::Relaxed) == me {
-            self.reenter();
-            return;
-        }
-        self.lock.acquire();
-        self.take_ownership(me, 1);
+        self.acquire_as(current_id());
     }
 
     /// Acquires the lock if that is possible without blocking: Python's
@@ -275,7 +273,13 @@ impl RLock {
     /// ```
     #[inline]
     pub fn release(&self) -> Result<(), RuntimeError> {
-        if !self.is_owned() {
+        self.release_as(current_id())
+    }
+
+    /// [`release`](Self::release) for a caller that already knows its thread id `me`.
+    #[inline]
+    fn release_as(&self, me: usize) -> Result<(), RuntimeError> {
+        if self.owner.load(Ordering::Relaxed) != me {
             return Err(RuntimeError::new(RuntimeErrorKind::ReleaseUnowned));
         }
         // SAFETY: we own the lock, so we are the only thread touching `count`.
@@ -372,8 +376,9 @@ impl RLock {
     /// ```
     #[inline]
     pub fn lock(&self) -> RLockGuard<'_> {
-        self.acquire();
-        RLockGuard { rlock: self, _not_send: PhantomData }
+        let me = current_id();
+        self.acquire_as(me);
+        RLockGuard { rlock: self, me, _not_send: PhantomData }
     }
 
     /// Takes one level if that is possible without blocking and returns its guard.
@@ -392,7 +397,12 @@ impl RLock {
     /// ```
     #[inline]
     pub fn try_lock(&self) -> Option<RLockGuard<'_>> {
-        self.try_acquire().then_some(RLockGuard { rlock: self, _not_send: PhantomData })
+        let me = current_id();
+        self.acquire_with_as(me, |l| l.try_acquire()).then_some(RLockGuard {
+            rlock: self,
+            me,
+            _not_send: PhantomData,
+        })
     }
 
     /// Takes one level, waiting at most `timeout`, and returns its guard.
@@ -412,7 +422,12 @@ impl RLock {
     /// ```
     #[inline]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
-        self.acquire_timeout(timeout).then_some(RLockGuard { rlock: self, _not_send: PhantomData })
+        let me = current_id();
+        self.acquire_with_as(me, |l| l.acquire_timeout(timeout)).then_some(RLockGuard {
+            rlock: self,
+            me,
+            _not_send: PhantomData,
+        })
     }
 
     /// Takes one level, waiting until `deadline` at the latest, and returns its guard.
@@ -432,14 +447,34 @@ impl RLock {
     /// ```
     #[inline]
     pub fn lock_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_>> {
-        self.acquire_deadline(deadline).then_some(RLockGuard { rlock: self, _not_send: PhantomData })
+        let me = current_id();
+        self.acquire_with_as(me, |l| l.acquire_deadline(deadline)).then_some(RLockGuard {
+            rlock: self,
+            me,
+            _not_send: PhantomData,
+        })
     }
 
     /// Shared shape of the non-blocking and timed acquires: re-entry, or `first` on the inner
     /// lock followed by taking ownership.
     #[inline]
     fn acquire_with(&self, first: impl FnOnce(&Lock) -> bool) -> bool {
-        let me = current_id();
+        self.acquire_with_as(current_id(), first)
+    }
+
+    /// [`acquire`](Self::acquire) for a caller that already knows its thread id `me`.
+    #[inline]
+    fn acquire_as(&self, me: usize) {
+        if self.owner.load(Ordering::Relaxed) == me {
+            self.reenter();
+            return;
+        }
+        self.lock.acquire();
+        self.take_ownership(me, 1);
+    }
+
+    #[inline]
+    fn acquire_with_as(&self, me: usize, first: impl FnOnce(&Lock) -> bool) -> bool {
         if self.owner.load(Ordering::Relaxed) == me {
             self.reenter();
             return true;
@@ -583,6 +618,8 @@ impl fmt::Debug for RLock {
 #[clippy::has_significant_drop]
 pub struct RLockGuard<'a> {
     rlock: &'a RLock,
+    /// The owner's thread id, read once at acquisition; the guard never leaves that thread.
+    me: usize,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -609,7 +646,7 @@ impl Drop for RLockGuard<'_> {
     fn drop(&mut self) {
         // Only fails if the level was already given up through `release`/`release_save`
         // behind the guard's back; a destructor has nobody to report that to.
-        let _ = self.rlock.release();
+        let _ = self.rlock.release_as(self.me);
     }
 }
 
