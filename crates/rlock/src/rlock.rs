@@ -392,7 +392,7 @@ impl RLock {
     /// ```
     #[inline]
     pub fn try_lock(&self) -> Option<RLockGuard<'_>> {
-        self.try_acquire().then_some(RLockGuard { rlock: self, _not_send: PhantomData })
+        self.try_acquire().then(|| RLockGuard { rlock: self, _not_send: PhantomData })
     }
 
     /// Takes one level, waiting at most `timeout`, and returns its guard.
@@ -412,7 +412,7 @@ impl RLock {
     /// ```
     #[inline]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
-        self.acquire_timeout(timeout).then_some(RLockGuard { rlock: self, _not_send: PhantomData })
+        self.acquire_timeout(timeout).then(|| RLockGuard { rlock: self, _not_send: PhantomData })
     }
 
     /// Takes one level, waiting until `deadline` at the latest, and returns its guard.
@@ -432,7 +432,7 @@ impl RLock {
     /// ```
     #[inline]
     pub fn lock_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_>> {
-        self.acquire_deadline(deadline).then_some(RLockGuard { rlock: self, _not_send: PhantomData })
+        self.acquire_deadline(deadline).then(|| RLockGuard { rlock: self, _not_send: PhantomData })
     }
 
     /// Shared shape of the non-blocking and timed acquires: re-entry, or `first` on the inner
