@@ -6,6 +6,7 @@
 //!   10× the expected duration).
 //! * [`wait_until`]: polls an observable condition with a deadline, for the places where CPython
 //!   sleeps "long enough for the threads to block".
+//! * [`assert_stays`]: the negative check, "the waiters are still blocked", held for a while.
 //!
 //! This is test code, not algorithm code: it may use `std::sync` freely.
 
@@ -51,7 +52,28 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-/// Runs `f` on a thread and returns how long it took with its result.
+/// Asserts `cond` holds during the whole of `period`, polling every millisecond.
+///
+/// The negative counterpart of [`wait_until`], for CPython's "`_wait()`, then assert nobody got
+/// through yet". It is a check, not synchronisation: a correct primitive passes it however the
+/// threads are scheduled, and a broken one is caught only if it misbehaves within `period`.
+///
+/// # Panics
+///
+/// As soon as `cond` is false.
+#[track_caller]
+pub fn assert_stays(what: &str, period: Duration, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + period;
+    loop {
+        assert!(cond(), "expected {what} to hold for {period:?}, but it stopped holding");
+        if Instant::now() >= end {
+            return;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs `f` on the calling thread and returns how long it took, with its result.
 pub fn timed<R>(f: impl FnOnce() -> R) -> (Duration, R) {
     let start = Instant::now();
     let r = f();
@@ -163,10 +185,10 @@ impl Bunch {
                 first_panic.get_or_insert(p);
             }
         }
-        if let Some(p) = first_panic {
-            if !thread::panicking() {
-                panic::resume_unwind(p);
-            }
+        if let Some(p) = first_panic
+            && !thread::panicking()
+        {
+            panic::resume_unwind(p);
         }
     }
 }

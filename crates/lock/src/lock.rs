@@ -314,7 +314,7 @@ impl Lock {
     /// ```
     #[inline]
     pub fn try_lock(&self) -> Option<LockGuard<'_>> {
-        self.try_acquire().then_some(LockGuard { lock: self })
+        self.try_acquire().then(|| LockGuard { lock: self })
     }
 
     /// Takes the lock, waiting at most `timeout`, and returns its guard.
@@ -331,7 +331,7 @@ impl Lock {
     /// ```
     #[inline]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
-        self.acquire_timeout(timeout).then_some(LockGuard { lock: self })
+        self.acquire_timeout(timeout).then(|| LockGuard { lock: self })
     }
 
     /// Takes the lock, waiting until `deadline` at the latest, and returns its guard.
@@ -348,7 +348,7 @@ impl Lock {
     /// ```
     #[inline]
     pub fn lock_deadline(&self, deadline: Instant) -> Option<LockGuard<'_>> {
-        self.acquire_deadline(deadline).then_some(LockGuard { lock: self })
+        self.acquire_deadline(deadline).then(|| LockGuard { lock: self })
     }
 
     /// The contended path of every acquire: spin a little, then park until woken or until
