@@ -398,7 +398,7 @@ impl RLock {
     #[inline]
     pub fn try_lock(&self) -> Option<RLockGuard<'_>> {
         let me = current_id();
-        self.acquire_with_as(me, |l| l.try_acquire()).then_some(RLockGuard {
+        self.acquire_with_as(me, |l| l.try_acquire()).then(|| RLockGuard {
             rlock: self,
             me,
             _not_send: PhantomData,
@@ -423,7 +423,7 @@ impl RLock {
     #[inline]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_>> {
         let me = current_id();
-        self.acquire_with_as(me, |l| l.acquire_timeout(timeout)).then_some(RLockGuard {
+        self.acquire_with_as(me, |l| l.acquire_timeout(timeout)).then(|| RLockGuard {
             rlock: self,
             me,
             _not_send: PhantomData,
@@ -448,7 +448,7 @@ impl RLock {
     #[inline]
     pub fn lock_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_>> {
         let me = current_id();
-        self.acquire_with_as(me, |l| l.acquire_deadline(deadline)).then_some(RLockGuard {
+        self.acquire_with_as(me, |l| l.acquire_deadline(deadline)).then(|| RLockGuard {
             rlock: self,
             me,
             _not_send: PhantomData,
