@@ -20,7 +20,7 @@ fn print_alphabet(tag: usize) {
 }
 
 /// Runs this part of the tour.
-pub fn run() {
+pub(crate) fn run() {
     println!("== Lock: {THREADS} threads print the alphabet without a lock (letters interleave)");
     let handles: Vec<_> = (0..THREADS).map(|i| thread::spawn(move || print_alphabet(i))).collect();
     for h in handles {
