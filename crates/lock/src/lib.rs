@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 #![deny(unused_must_use)]
 
+extern crate alloc;
+
 mod lock;
 mod lockable;
 

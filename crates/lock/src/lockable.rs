@@ -1,6 +1,6 @@
 //! [`Lockable`]: the lock protocol Python's `Condition` relies on, for both `Lock` and `RLock`.
 
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 use threading_core::error::RuntimeError;
 use threading_core::time::Instant;
