@@ -1,2 +1,73 @@
-//! `cargo xtask`: workspace automation.
-fn main() {}
+//! `cargo xtask`: workspace automation (loom suite, tidy checks, benchmark report, CI).
+//!
+//! Run `cargo xtask help` for the subcommands. std only, no dependencies, so it builds in
+//! seconds and never needs the network.
+
+mod bench;
+mod json;
+mod loom;
+mod tidy;
+mod util;
+
+use std::process::ExitCode;
+
+/// The usage text printed by `cargo xtask help` and on a bad command line.
+const USAGE: &str = "\
+cargo xtask <command>
+
+Commands:
+  loom [--deep] [--bound N] [FILTER] [-- TEST-ARGS]
+        Run every loom model (tests/loom) at preemption bound 2 (--deep: 3, --bound N: N) and
+        print executions and time per model. FILTER selects models by name (e.g. `lock::`).
+  tidy [--fix]
+        Check the workspace rules (naming, no std::sync/parking_lot/loom/std::time::Instant in
+        algorithm code, [lints] workspace = true, //! headers, no #[ignore], README mapping
+        table, a loom model and a bench per primitive). --fix rewrites the README mapping block
+        from threading-facade/src/mapping.md.
+  bench [FILTER] [-- CRITERION-ARGS]
+        Run every criterion bench (default args: --warm-up-time 1 --measurement-time 3) and the
+        CPython scripts in benches/cpython, then print a table of medians and ratios
+        (also written to <target>/bench-report.md).
+  ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
+  help  This text.
+";
+
+/// Parses the command line and runs the subcommand; a failure prints its reason and exits 1.
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((cmd, rest)) => (cmd.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match cmd {
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "loom" => loom::Options::parse(rest).and_then(|o| loom::run(&o)),
+        "tidy" => tidy::main(rest),
+        "bench" => bench::Options::parse(rest).and_then(|o| bench::run(&o)),
+        "ci" => ci(rest),
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask ci`: exactly what `.ci/run` does — the README's test command, then the loom
+/// suite at the CI bound.
+fn ci(args: &[String]) -> Result<(), String> {
+    if !args.is_empty() {
+        return Err(format!("`ci` takes no arguments\n\n{USAGE}"));
+    }
+    let root = util::workspace_root();
+    let mut test = std::process::Command::new(util::cargo());
+    test.current_dir(&root).args(["test", "--workspace"]);
+    util::run_status(&mut test)?;
+    loom::run(&loom::Options::default())
+}

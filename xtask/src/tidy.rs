@@ -1,0 +1,5 @@
+//! placeholder
+/// placeholder
+pub(crate) fn main(_args: &[String]) -> Result<(), String> {
+    Ok(())
+}
