@@ -6,6 +6,7 @@
 mod bench;
 mod json;
 mod loom;
+mod rust_lex;
 mod tidy;
 mod util;
 
