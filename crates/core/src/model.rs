@@ -174,18 +174,18 @@ pub(crate) mod park {
                         Outcome::Spurious => ParkResult::Invalid,
                     };
                 }
-                if let Some(d) = deadline {
-                    if clock::now_nanos() >= d.nanos {
-                        let pos = reg
-                            .queue
-                            .iter()
-                            .position(|w| w.id == id)
-                            .expect("a parked thread is either queued or has an outcome");
-                        reg.queue.remove(pos);
-                        let was_last = !reg.queue.iter().any(|w| w.key == key);
-                        (timed_out.take().expect("timed_out runs once"))(key, was_last);
-                        return ParkResult::TimedOut;
-                    }
+                if let Some(d) = deadline
+                    && clock::now_nanos() >= d.nanos
+                {
+                    let pos = reg
+                        .queue
+                        .iter()
+                        .position(|w| w.id == id)
+                        .expect("a parked thread is either queued or has an outcome");
+                    reg.queue.remove(pos);
+                    let was_last = !reg.queue.iter().any(|w| w.key == key);
+                    (timed_out.take().expect("timed_out runs once"))(key, was_last);
+                    return ParkResult::TimedOut;
                 }
             }
             loom::thread::park();
