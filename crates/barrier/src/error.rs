@@ -32,7 +32,7 @@ use std::fmt;
 ///   tell apart: it carries no data).
 ///
 /// [`threading.BrokenBarrierError`]: https://docs.python.org/3/library/threading.html#threading.BrokenBarrierError
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BrokenBarrierError;
 
 impl fmt::Display for BrokenBarrierError {
