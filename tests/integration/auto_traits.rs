@@ -17,8 +17,8 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
-    Lock, LockGuard, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError,
-    ValueErrorKind,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard, RLock,
+    RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
 };
 
 /// Asserts at compile time that each type is `Send + Sync`.
@@ -115,6 +115,19 @@ assert_unpin!(RLock, RLockState, RLockGuard<'static>);
 assert_unwind_safe!(RLock, RLockState, RLockGuard<'static>);
 assert_not_send!(RLockGuard<'static>);
 assert_not_sync!(RLockGuard<'static>);
+
+// Condition: `Send + Sync` over either lock (and over `Arc<Lock>`, a shared lock). Its guard
+// stays on the thread that took it, whatever the lock (as RLock's guard).
+assert_send_sync!(Condition<Lock>, Condition<RLock>, Condition<std::sync::Arc<Lock>>);
+assert_unpin!(Condition<Lock>, Condition<RLock>, ConditionGuard<'static, Lock>);
+assert_unwind_safe!(Condition<Lock>, Condition<RLock>);
+assert_not_send!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
+
+// Barrier: shared by `Arc` between its parties; its builder may be built on another thread;
+// its error is plain data.
+assert_send_sync!(Barrier, BarrierBuilder, BrokenBarrierError);
+assert_unpin!(Barrier, BarrierBuilder, BrokenBarrierError);
+assert_unwind_safe!(Barrier, BrokenBarrierError);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

@@ -11,8 +11,9 @@ use std::thread;
 use std::time::Duration;
 
 use threading::{
-    Lock, LockGuard, Lockable, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind,
-    ValueError, ValueErrorKind,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard,
+    Lockable, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError,
+    ValueErrorKind,
 };
 
 /// A function returning a type's name: `std::any::type_name::<T>`.
@@ -30,7 +31,12 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<RuntimeErrorKind>, "RuntimeErrorKind"),
     (type_name::<ValueError>, "ValueError"),
     (type_name::<ValueErrorKind>, "ValueErrorKind"),
-    // Condition, Semaphore, BoundedSemaphore, Event, Barrier: one row each when they land.
+    (type_name::<Condition>, "Condition"),
+    (type_name::<ConditionGuard<'static>>, "ConditionGuard"),
+    (type_name::<Barrier>, "Barrier"),
+    (type_name::<BarrierBuilder>, "BarrierBuilder"),
+    (type_name::<BrokenBarrierError>, "BrokenBarrierError"),
+    // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
 ];
 
 #[test]
@@ -136,3 +142,46 @@ fn facade_value_error() {
 }
 
 // Condition, Semaphore, BoundedSemaphore, Event, Barrier: a `facade_<name>` test each.
+
+#[test]
+fn facade_condition() {
+    // Default: over a new RLock, as in Python; the guard is the `with cond:` block.
+    let cond = Arc::new(Condition::new());
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let waiter = {
+        let (cond, ready) = (Arc::clone(&cond), Arc::clone(&ready));
+        thread::spawn(move || {
+            let guard: ConditionGuard<'_> = cond.lock();
+            guard.wait_for(|| ready.load(std::sync::atomic::Ordering::SeqCst)).unwrap()
+        })
+    };
+    {
+        let guard = cond.lock();
+        ready.store(true, std::sync::atomic::Ordering::SeqCst);
+        guard.notify_all().unwrap();
+    }
+    assert!(waiter.join().unwrap());
+    // Over a plain Lock; notifying without the lock is Python's RuntimeError.
+    let over_lock = Condition::with_lock(Lock::new());
+    assert_eq!(over_lock.notify().unwrap_err().kind(), RuntimeErrorKind::NotifyUnacquired);
+    let g = over_lock.lock();
+    assert_eq!(g.wait_timeout(Duration::from_millis(1)), Ok(false));
+    assert!(over_lock.lock_ref().locked());
+}
+
+#[test]
+fn facade_barrier() {
+    let builder: BarrierBuilder = Barrier::builder(2).timeout(Duration::from_secs(60));
+    let barrier = Arc::new(builder.build());
+    let other = {
+        let b = Arc::clone(&barrier);
+        thread::spawn(move || b.wait())
+    };
+    let mine = barrier.wait().unwrap();
+    let theirs = other.join().unwrap().unwrap();
+    assert_eq!(mine + theirs, 1, "arrival indices 0 and 1");
+    barrier.abort();
+    let err: BrokenBarrierError = barrier.wait().unwrap_err();
+    assert_eq!(err.to_string(), "barrier is broken");
+    assert!(Barrier::try_new(0).is_err());
+}

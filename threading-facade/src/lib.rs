@@ -63,11 +63,12 @@ pub use threading_lock::{Lock, LockGuard, Lockable};
 #[doc(inline)]
 pub use threading_rlock::{RLock, RLockGuard, RLockState};
 
+#[doc(inline)]
+pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
+#[doc(inline)]
+pub use threading_condition::{Condition, ConditionGuard};
+
 // Work in progress (issue 3): replaced by explicit lists once the crates settle.
-#[doc(inline)]
-pub use threading_barrier::*;
-#[doc(inline)]
-pub use threading_condition::*;
 #[doc(inline)]
 pub use threading_event::*;
 #[doc(inline)]
