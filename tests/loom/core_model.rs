@@ -222,3 +222,60 @@ fn spurious_wakeup_is_invalid() {
         clock::expire(); // no effect on a thread that is not parked any more
     });
 }
+
+threading_core::global! {
+    /// A process-wide counter, created afresh in every execution.
+    static STARTED: loom::sync::atomic::AtomicUsize = loom::sync::atomic::AtomicUsize::new(0);
+}
+
+/// Drops count into `STARTED`'s neighbour: proves a thread-local value is dropped when its
+/// model thread ends.
+struct CountDrop(Arc<loom::sync::atomic::AtomicUsize>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+threading_core::thread_local! {
+    static MINE: Cell<usize> = const { Cell::new(0) };
+}
+
+threading_core::thread_local! {
+    static DROPPER: std::cell::RefCell<Option<CountDrop>> = std::cell::RefCell::new(None);
+}
+
+/// `thread::spawn` starts a model thread; ids are distinct and the model's first thread is the
+/// main thread (`MAIN_ID`); `thread_local!` gives each thread its own value and drops it when the
+/// thread ends; `global!` is shared and fresh in every execution.
+#[test]
+fn spawn_ids_thread_locals_and_globals() {
+    use threading_core::thread::{self as th, Builder, MAIN_ID};
+    check("core::spawn_ids_thread_locals_and_globals", || {
+        assert_eq!(STARTED.load(SeqCst), 0, "a global survived into the next execution");
+        assert_eq!(th::current_id(), MAIN_ID);
+        assert!(th::is_main_thread());
+        MINE.with(|m| m.set(1));
+        let dropped = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let d = Arc::clone(&dropped);
+        let b = Builder { name: Some("child".into()), stack_size: None };
+        let h = th::spawn(b, move || {
+            STARTED.fetch_add(1, SeqCst);
+            assert!(!th::is_main_thread());
+            assert_eq!(MINE.with(Cell::get), 0, "a thread-local leaked across threads");
+            DROPPER.with(|slot| *slot.borrow_mut() = Some(CountDrop(d)));
+            th::current_id()
+        })
+        .unwrap();
+        let child = h.join().unwrap();
+        assert_ne!(child, MAIN_ID);
+        // loom wakes the joiner before it drops the ending thread's locals (std drops them
+        // first), so wait for the drop; a value never dropped shows as a branch-limit failure.
+        while dropped.load(SeqCst) == 0 {
+            loom::thread::yield_now();
+        }
+        assert_eq!(MINE.with(Cell::get), 1);
+        assert_eq!(STARTED.load(SeqCst), 1);
+    });
+}

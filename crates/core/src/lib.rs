@@ -68,3 +68,100 @@ macro_rules! const_fn {
         $vis fn $name($($args)*) -> $ret $body
     };
 }
+
+/// Declares a `static` whose initialiser is a constant expression in production; under loom it
+/// becomes a lazily initialised value that is created afresh in every model execution (loom
+/// objects cannot live in a plain `static`).
+///
+/// Use it for process-wide state that algorithm code owns, such as a registry guarded by a
+/// `Lock`. Reach the value through `&*NAME` or auto-deref (`NAME.method()`).
+///
+/// # Examples
+///
+/// ```
+/// use threading_core::{atomic::{AtomicUsize, Ordering}, global};
+///
+/// global! {
+///     /// How many widgets exist.
+///     static WIDGETS: AtomicUsize = AtomicUsize::new(0);
+/// }
+/// WIDGETS.fetch_add(1, Ordering::Relaxed);
+/// assert_eq!(WIDGETS.load(Ordering::Relaxed), 1);
+/// ```
+#[macro_export]
+macro_rules! global {
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        #[cfg(not(threading_loom))]
+        $(#[$attr])*
+        $vis static $name: $t = $init;
+
+        #[cfg(threading_loom)]
+        #[allow(non_camel_case_types, missing_debug_implementations, unreachable_pub)]
+        $(#[$attr])*
+        $vis struct $name {
+            __private: (),
+        }
+
+        #[cfg(threading_loom)]
+        $(#[$attr])*
+        $vis static $name: $name = $name { __private: () };
+
+        #[cfg(threading_loom)]
+        impl ::core::ops::Deref for $name {
+            type Target = $t;
+            fn deref(&self) -> &$t {
+                fn init() -> $t {
+                    $init
+                }
+                static LAZY: $crate::model::loom::lazy_static::Lazy<$t> =
+                    $crate::model::loom::lazy_static::Lazy {
+                        init,
+                        _p: ::core::marker::PhantomData,
+                    };
+                LAZY.get()
+            }
+        }
+    };
+}
+
+/// Declares a thread-local: `std::thread_local!` in production, `loom::thread_local!` (one value
+/// per model thread, dropped when that thread ends) under loom.
+///
+/// Only [`LocalKey::with`](std::thread::LocalKey::with) may be used on the key, since that is
+/// all loom's keys offer. `= const { … }` initialisers are accepted and become plain initialisers
+/// under loom, which has no `const` form.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// threading_core::thread_local! {
+///     static DEPTH: Cell<usize> = const { Cell::new(0) };
+/// }
+/// DEPTH.with(|d| d.set(d.get() + 1));
+/// assert_eq!(DEPTH.with(Cell::get), 1);
+/// ```
+#[macro_export]
+macro_rules! thread_local {
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block;) => {
+        #[cfg(not(threading_loom))]
+        ::std::thread_local! {
+            $(#[$attr])* $vis static $name: $t = const $init;
+        }
+        #[cfg(threading_loom)]
+        $crate::model::loom::thread_local! {
+            $(#[$attr])* $vis static $name: $t = $init;
+        }
+    };
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        #[cfg(not(threading_loom))]
+        ::std::thread_local! {
+            $(#[$attr])* $vis static $name: $t = $init;
+        }
+        #[cfg(threading_loom)]
+        $crate::model::loom::thread_local! {
+            $(#[$attr])* $vis static $name: $t = $init;
+        }
+    };
+}

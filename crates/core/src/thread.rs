@@ -1,12 +1,21 @@
-//! Thread identity and yielding, correct under loom.
+//! Thread identity, spawning and yielding, correct under loom.
 //!
 //! [`current_id`] gives the calling thread a nonzero `usize` that no other thread of the process
 //! ever gets, not even after this one exits (a global counter, cached in a thread-local). That is
 //! stronger than the address-of-a-thread-local trick (`parking_lot`'s `RawThreadId`), whose
 //! addresses are reused by later threads: an `RLock` left held by a dead thread would then look
-//! owned by a new thread. Under loom each model thread gets its own id (its loom index + 1).
+//! owned by a new thread. The main thread always gets [`MAIN_ID`], so any thread can name it
+//! before the main thread has asked for its own id. Under loom each model thread gets its own id
+//! (its loom index + 1; the model's main thread is index 0, so it is `MAIN_ID` there too).
+//!
+//! [`spawn`] starts an OS thread (`std::thread::Builder`) in production and a model thread under
+//! loom, so code that starts threads (the `Thread` type, pools) runs inside loom models as is.
 
-/// The calling thread's identifier: nonzero, never reused within the process.
+/// The identifier [`current_id`] returns on the process's main thread.
+pub const MAIN_ID: usize = 1;
+
+/// The calling thread's identifier: nonzero, never reused within the process; [`MAIN_ID`] on
+/// the main thread.
 ///
 /// # Examples
 ///
@@ -32,12 +41,107 @@ pub fn yield_now() {
     loom::thread::yield_now();
 }
 
+/// Whether the calling thread is the process's main thread (the one that ran `main`).
+///
+/// On Linux and Android this compares the OS thread id with the process id; elsewhere it relies
+/// on the name `"main"` that Rust's runtime gives the main thread. Under loom: the model's first
+/// thread.
+#[must_use]
+pub fn is_main_thread() -> bool {
+    imp::is_main_thread()
+}
+
+/// The operating system's id for the calling thread (`gettid` on Linux, `pthread_threadid_np`
+/// on macOS; elsewhere, and under loom, [`current_id`]): Python's `threading.get_native_id()`.
+#[must_use]
+pub fn native_id() -> u64 {
+    imp::native_id()
+}
+
+/// How many threads can usefully run at once (`std::thread::available_parallelism`, 1 if
+/// unknown; 2 under loom).
+#[must_use]
+pub fn available_parallelism() -> usize {
+    #[cfg(not(threading_loom))]
+    {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    }
+    #[cfg(threading_loom)]
+    {
+        2
+    }
+}
+
+/// How to start a thread with [`spawn`]: an optional name and stack size.
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    /// The thread's name as the OS (and panic messages) see it.
+    pub name: Option<String>,
+    /// The stack size in bytes; `None`: the platform default.
+    pub stack_size: Option<usize>,
+}
+
+/// A started thread: wait for it to finish with [`JoinHandle::join`]; dropping it detaches the
+/// thread.
+#[derive(Debug)]
+pub struct JoinHandle<T> {
+    #[cfg(not(threading_loom))]
+    inner: std::thread::JoinHandle<T>,
+    #[cfg(threading_loom)]
+    inner: loom::thread::JoinHandle<T>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the thread to finish; `Err` carries the payload if it panicked.
+    ///
+    /// # Errors
+    ///
+    /// The panic payload, if the thread panicked.
+    pub fn join(self) -> std::thread::Result<T> {
+        self.inner.join()
+    }
+}
+
+/// Starts a thread running `f`, as `builder` says.
+///
+/// # Errors
+///
+/// The OS error if the thread cannot be created (too many threads, stack too large, …).
+///
+/// # Examples
+///
+/// ```
+/// use threading_core::thread::{Builder, spawn};
+///
+/// let b = Builder { name: Some("worker".into()), stack_size: None };
+/// let h = spawn(b, || 6 * 7).unwrap();
+/// assert_eq!(h.join().unwrap(), 42);
+/// ```
+pub fn spawn<F, T>(builder: Builder, f: F) -> std::io::Result<JoinHandle<T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    #[cfg(not(threading_loom))]
+    let mut b = std::thread::Builder::new();
+    #[cfg(threading_loom)]
+    let mut b = loom::thread::Builder::new();
+    if let Some(name) = builder.name {
+        b = b.name(name);
+    }
+    if let Some(size) = builder.stack_size {
+        b = b.stack_size(size);
+    }
+    b.spawn(f).map(|inner| JoinHandle { inner })
+}
+
 #[cfg(not(threading_loom))]
 mod imp {
     use std::cell::Cell;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+    /// The next id for a thread that is not the main thread.
+    static NEXT_ID: AtomicUsize = AtomicUsize::new(super::MAIN_ID + 1);
 
     std::thread_local! {
         // A `const` initialiser and no destructor: the fastest kind of thread-local, valid
@@ -55,11 +159,46 @@ mod imp {
 
     #[cold]
     fn assign(id: &Cell<usize>) -> usize {
-        // Relaxed is enough: uniqueness comes from the atomicity of the increment alone.
-        let v = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let v = if is_main_thread() {
+            super::MAIN_ID
+        } else {
+            // Relaxed is enough: uniqueness comes from the atomicity of the increment alone.
+            NEXT_ID.fetch_add(1, Ordering::Relaxed)
+        };
         assert!(v != 0 && v != usize::MAX, "thread id counter overflowed");
         id.set(v);
         v
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(super) fn is_main_thread() -> bool {
+        // SAFETY: both calls only read the calling thread's and process's ids.
+        unsafe { libc::gettid() == libc::getpid() }
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(super) fn is_main_thread() -> bool {
+        std::thread::current().name() == Some("main")
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(super) fn native_id() -> u64 {
+        // SAFETY: `gettid` has no preconditions.
+        let tid = unsafe { libc::gettid() };
+        u64::try_from(tid).unwrap_or_default()
+    }
+
+    #[cfg(target_vendor = "apple")]
+    pub(super) fn native_id() -> u64 {
+        let mut tid = 0u64;
+        // SAFETY: `pthread_self` is the calling thread; `tid` is a valid out-pointer.
+        unsafe { libc::pthread_threadid_np(libc::pthread_self(), &mut tid) };
+        tid
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+    pub(super) fn native_id() -> u64 {
+        current_id() as u64
     }
 }
 
@@ -71,5 +210,13 @@ mod imp {
         let text = format!("{:?}", loom::thread::current().id());
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         digits.parse::<usize>().expect("unexpected loom ThreadId format") + 1
+    }
+
+    pub(super) fn is_main_thread() -> bool {
+        current_id() == super::MAIN_ID
+    }
+
+    pub(super) fn native_id() -> u64 {
+        current_id() as u64
     }
 }
