@@ -190,6 +190,7 @@ pub(crate) fn expected_package(dir: &str) -> Option<String> {
 const FORBIDDEN: &[(&[&str], &str)] = &[
     (&["std", "sync"], "use threading_core::atomic, or alloc::sync::Arc via `extern crate alloc`"),
     (&["std", "thread"], "use threading_core::thread"),
+    (&["std", "thread_local"], "use threading_core::thread_local!"),
     (&["std", "time", "Instant"], "use threading_core::time::Instant"),
     (&["core", "sync"], "use threading_core::atomic"),
     (&["parking_lot"], "use threading_core::park"),
@@ -783,6 +784,7 @@ mod tests {
             ("fn f() { let t = std::time::Instant::now(); }", "std::time::Instant::now"),
             ("static X: std::sync::atomic::AtomicU8 = todo!();", "std::sync::atomic::AtomicU8"),
             ("fn f() { loom::thread::yield_now(); }", "loom::thread::yield_now"),
+            ("std::thread_local! { static X: u8 = 0; }", "std::thread_local"),
             ("#[cfg(loom)]\nfn f() {}", "`loom`"),
             ("extern crate parking_lot_core;", "`parking_lot_core`"),
         ];
