@@ -17,8 +17,8 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard, RLock,
-    RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Event, Lock, LockGuard,
+    RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
 };
 
 /// Asserts at compile time that each type is `Send + Sync`.
@@ -128,6 +128,12 @@ assert_not_send!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 assert_send_sync!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unpin!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unwind_safe!(Barrier, BrokenBarrierError);
+
+// Event: shared by reference, `Arc` or `static` between the setter and the waiters; no
+// poisoning, so unwind safe.
+assert_send_sync!(Event);
+assert_unpin!(Event);
+assert_unwind_safe!(Event);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Event, Lock, LockGuard,
     Lockable, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError,
     ValueErrorKind,
 };
@@ -36,7 +36,8 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<Barrier>, "Barrier"),
     (type_name::<BarrierBuilder>, "BarrierBuilder"),
     (type_name::<BrokenBarrierError>, "BrokenBarrierError"),
-    // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
+    (type_name::<Event>, "Event"),
+    // Semaphore, BoundedSemaphore, SemaphoreGuard: one row each.
 ];
 
 #[test]
@@ -184,4 +185,24 @@ fn facade_barrier() {
     let err: BrokenBarrierError = barrier.wait().unwrap_err();
     assert_eq!(err.to_string(), "barrier is broken");
     assert!(Barrier::try_new(0).is_err());
+}
+
+#[test]
+fn facade_event() {
+    static START: Event = Event::new();
+    let ev = Arc::new(Event::default());
+    let waiter = {
+        let ev = Arc::clone(&ev);
+        thread::spawn(move || {
+            START.wait();
+            ev.wait_timeout(Duration::from_secs(60))
+        })
+    };
+    START.set();
+    ev.set();
+    assert!(waiter.join().unwrap());
+    ev.clear();
+    assert!(!ev.is_set());
+    assert!(!ev.wait_deadline(std::time::Instant::now()));
+    assert_eq!(format!("{ev:?}"), "Event { is_set: false }");
 }
