@@ -403,7 +403,7 @@ impl Semaphore {
     /// The guard for a permit this thread has just taken.
     #[inline]
     fn guard(&self) -> SemaphoreGuard<'_> {
-        SemaphoreGuard { raw: &self.raw, limit: raw::MAX_VALUE }
+        SemaphoreGuard::new(&self.raw, raw::MAX_VALUE)
     }
 }
 
