@@ -17,8 +17,9 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Event, Lock, LockGuard,
-    RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
+    Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
+    Event, Lock, LockGuard, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind,
+    Semaphore, SemaphoreGuard, ValueError, ValueErrorKind,
 };
 
 /// Asserts at compile time that each type is `Send + Sync`.
@@ -134,6 +135,12 @@ assert_unwind_safe!(Barrier, BrokenBarrierError);
 assert_send_sync!(Event);
 assert_unpin!(Event);
 assert_unwind_safe!(Event);
+// Semaphore, BoundedSemaphore: shared by reference or `Arc`, unwind safe (no poisoning). Their
+// shared guard is `Send` (a semaphore has no owner: the permit may be given back on any thread)
+// and `Sync` (`&SemaphoreGuard` exposes nothing but `Debug`).
+assert_send_sync!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
+assert_unpin!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
+assert_unwind_safe!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

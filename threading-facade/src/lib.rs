@@ -69,7 +69,5 @@ pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 pub use threading_condition::{Condition, ConditionGuard};
 #[doc(inline)]
 pub use threading_event::Event;
-
-// Work in progress (issue 3): replaced by explicit lists once the crates settle.
 #[doc(inline)]
-pub use threading_semaphore::*;
+pub use threading_semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
