@@ -8,6 +8,12 @@
 //! State "protected by the condition's lock" lives in a [`Guarded`] cell: a loom `UnsafeCell`,
 //! so loom reports an access that the lock does not order (a wait that returns without really
 //! re-acquiring the lock, say). A lost wake-up shows as a loom deadlock.
+//!
+//! The models with several waiters queue them in a known order without `wait_parked`: each
+//! thread is spawned by the previous one while that one holds the lock, so its `lock()`
+//! returns only once the previous waiter's wait has queued it and released the lock. The
+//! notify can then land at any point of the waiters' waits (spinning, parking or asleep),
+//! not only once they sleep.
 
 use std::time::Duration;
 
@@ -198,31 +204,23 @@ fn notify_one_of_two() {
     });
 }
 
-/// Two waiters, `notify_n(0)` wakes nobody, then `notify_n(2)` wakes both at once.
+/// Two waiters, `notify_n(2)` wakes both at once (a waiter left behind deadlocks the model).
 #[test]
 fn notify_n_wakes_both() {
     check("condition::notify_n_wakes_both", || {
         let s = shared_with(Lock::new());
-        two_waiters(&s, |s| {
-            let guard = s.cond.lock();
-            guard.notify_n(0).unwrap();
-            assert_eq!(waiters(&s.cond), 2, "notify_n(0) woke somebody");
-            guard.notify_n(2).unwrap();
-            assert_eq!(waiters(&s.cond), 0);
-        });
+        two_waiters(&s, |s| s.cond.lock().notify_n(2).unwrap());
+        assert_eq!(waiters(&s.cond), 0);
     });
 }
 
-/// Two waiters, `notify_all` wakes both at once.
+/// Two waiters, `notify_all` wakes both at once (a waiter left behind deadlocks the model).
 #[test]
 fn notify_all_wakes_both() {
     check("condition::notify_all_wakes_both", || {
         let s = shared_with(Lock::new());
-        two_waiters(&s, |s| {
-            let guard = s.cond.lock();
-            guard.notify_all().unwrap();
-            assert_eq!(waiters(&s.cond), 0);
-        });
+        two_waiters(&s, |s| s.cond.lock().notify_all().unwrap());
+        assert_eq!(waiters(&s.cond), 0);
     });
 }
 
@@ -283,17 +281,18 @@ fn rlock_depth_restored() {
     });
 }
 
-/// A timed waiter `A` (first in the queue) and an untimed waiter `B` (second), one `notify`,
-/// and the clock expiring at any point. If `A` reports `true` it consumed the notification:
-/// `B` is still in the queue and a second `notify` releases it. If `A` reports `false` it was
-/// not notified, and the one notification reaches `B` (otherwise the model deadlocks: a lost
-/// notify). Either way every notification sent is one `true` reported.
+/// A timed waiter `A` (first in the queue) and an untimed waiter `B` (second); the notifier
+/// expires the clock and then notifies once, so `A`'s timeout (wherever `A` is in its wait:
+/// spinning, parking, parked or settling) races the notify. If `A` reports `true` it consumed
+/// the notification: `B` is still in the queue and a second `notify` releases it. If `A`
+/// reports `false` it was not notified, and the one notification reaches `B` (otherwise the
+/// model deadlocks: a lost notify). Either way every notification sent is one `true` reported.
+/// (`timeout_or_notify_exactly_once` lets a clock thread expire at any point instead.)
 #[test]
 fn timeout_races_notify() {
     check("condition::timeout_races_notify", || {
         let s = shared_with(Lock::new());
-        // Queued in order A, B, then the notifier, as in `two_waiters`. The notifier starts
-        // the clock thread, so the deadline races the notify (and A's wait around it).
+        // Queued in order A, B, then the notifier, as in `two_waiters`.
         let guard = s.cond.lock();
         let b = {
             let s = Arc::clone(&s);
@@ -303,27 +302,25 @@ fn timeout_races_notify() {
                     let s = Arc::clone(&s);
                     loom::thread::spawn(move || {
                         let guard = s.cond.lock();
-                        let clock_thread = loom::thread::spawn(clock::expire);
+                        clock::expire();
                         guard.notify().unwrap();
-                        drop(guard);
-                        clock_thread
                     })
                 };
                 guard.wait().unwrap();
-                returned(&s, B);
+                s.woken.set(s.woken.get() + 1);
                 drop(guard);
                 notifier
             })
         };
         let a_notified = guard.wait_timeout(TIMEOUT).unwrap();
-        returned(&s, A);
+        s.woken.set(s.woken.get() + 1);
         if a_notified {
             // A consumed the notification, so B is still waiting, in the queue: notify again.
             assert_eq!(waiters(&s.cond), 1);
             guard.notify().unwrap();
         }
         drop(guard);
-        b.join().unwrap().join().unwrap().join().unwrap();
+        b.join().unwrap().join().unwrap();
         assert_eq!(s.woken.get(), 2);
         assert_eq!(waiters(&s.cond), 0);
     });
