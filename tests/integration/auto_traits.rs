@@ -117,12 +117,16 @@ assert_unwind_safe!(RLock, RLockState, RLockGuard<'static>);
 assert_not_send!(RLockGuard<'static>);
 assert_not_sync!(RLockGuard<'static>);
 
-// Condition: `Send + Sync` over either lock (and over `Arc<Lock>`, a shared lock). Its guard
-// stays on the thread that took it, whatever the lock (as RLock's guard).
+// Condition: `Send + Sync` over either lock (and over `Arc<Lock>`, `Arc<RLock>` or `&Lock`, a
+// shared lock). Its guard stays on the thread that took it, whatever the lock (as RLock's
+// guard), and is unwind safe like the other guards (no poisoning).
 assert_send_sync!(Condition<Lock>, Condition<RLock>, Condition<std::sync::Arc<Lock>>);
+assert_send_sync!(Condition<std::sync::Arc<RLock>>, Condition<&'static Lock>);
 assert_unpin!(Condition<Lock>, Condition<RLock>, ConditionGuard<'static, Lock>);
 assert_unwind_safe!(Condition<Lock>, Condition<RLock>);
+assert_unwind_safe!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 assert_not_send!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
+assert_not_sync!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 
 // Barrier: shared by `Arc` between its parties; its builder may be built on another thread;
 // its error is plain data.
