@@ -67,9 +67,9 @@ pub use threading_rlock::{RLock, RLockGuard, RLockState};
 pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 #[doc(inline)]
 pub use threading_condition::{Condition, ConditionGuard};
+#[doc(inline)]
+pub use threading_event::Event;
 
 // Work in progress (issue 3): replaced by explicit lists once the crates settle.
-#[doc(inline)]
-pub use threading_event::*;
 #[doc(inline)]
 pub use threading_semaphore::*;
