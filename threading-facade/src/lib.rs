@@ -69,6 +69,17 @@ pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 pub use threading_condition::{Condition, ConditionGuard};
 #[doc(inline)]
 pub use threading_event::Event;
+#[doc(hidden)]
+pub use threading_thread::live_records;
+#[doc(inline)]
+pub use threading_thread::{
+    ExceptHookArgs, JoinError, MAIN_ID, MIN_STACK_SIZE, PanicLocation, Run, StartError,
+    TIMEOUT_MAX, Thread, ThreadBuilder, active_count, current_thread, default_excepthook,
+    enumerate, excepthook, get_ident, get_native_id, main_thread, set_excepthook, set_stack_size,
+    stack_size,
+};
+#[doc(inline)]
+pub use threading_timer::{Timer, TimerBuilder};
 
 // Work in progress (issue 3): replaced by explicit lists once the crates settle.
 #[doc(inline)]

@@ -1,0 +1,2 @@
+//! Thread bench (placeholder, filled in below).
+fn main() {}

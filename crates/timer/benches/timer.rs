@@ -1,0 +1,2 @@
+//! Timer bench (placeholder, filled in below).
+fn main() {}
