@@ -15,6 +15,7 @@
 //! | [`time`] | `std::time::Instant` | a virtual clock moved only by `clock::expire`/`advance` |
 //! | [`thread`] | a per-thread id from a global counter | the loom thread's index |
 //! | [`process`] | C `atexit`, a chained panic hook | no-ops |
+//! | [`stats`] | a `std` atomic counter | the same (not modelled) |
 //! | [`hint`] | `spin_loop` and a bounded spin-then-yield backoff | loom `yield_now` |
 //!
 //! `cargo xtask tidy` fails if algorithm code names `std::sync`, `parking_lot`,
@@ -34,6 +35,7 @@ pub mod error;
 pub mod hint;
 pub mod park;
 pub mod process;
+pub mod stats;
 pub mod thread;
 pub mod time;
 

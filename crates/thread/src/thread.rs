@@ -10,7 +10,7 @@
 //!
 //! | field | written by | read by |
 //! |---|---|---|
-//! | `state`: phase (2 bits) + `DAEMON` | `start`, the bootstrap, `set_daemon`, the registry | everyone |
+//! | `state`: phase (2 bits) + `DAEMON` | `start`, the bootstrap, `set_daemon`, the registry | `start`, `join`, the registry |
 //! | `ident`, `native_id` | `start` (ident, from the spawn handle), the bootstrap (both) | getters |
 //! | `started`, `finished`: two [`Event`]s | the bootstrap | `native_id`, the joins |
 //! | `data`: name, target, outcome, behind a lock | `set_name`, `start`, the bootstrap | getters, joins |
@@ -35,11 +35,13 @@
 //! The end of a thread is ordered so that a join never sees a half-finished thread: the
 //! bootstrap stores the outcome (under the `data` lock), then, with the registry locked,
 //! removes the thread from the registry and sets `FINISHED`, and only then sets `finished`.
-//! `is_alive()` is "phase is `RUNNING`", so once `join` has returned (it waits for `finished`,
-//! whose `set` happens after the phase change, and `Event::wait` has acquire semantics),
-//! `is_alive()` is false and `enumerate()` no longer lists the thread. The registry insert
-//! checks the phase under the same lock, so a late insert by `start` (racing a child that has
-//! already finished) never resurrects a finished thread. The loom models in
+//! `is_alive()` is "started, and `finished` not set": not the phase, which changes a moment
+//! earlier, since a thread that is not alive must be one whose joins all return at once (the
+//! `join_timeout` loom model found that gap). Once `finished` is seen set (by a join or by
+//! `is_alive`; `Event` gives acquire semantics to both), the removal from the registry and the
+//! outcome are visible too, so `enumerate()` no longer lists the thread. The registry insert
+//! checks the phase under the registry lock, so a late insert by `start` (racing a child that
+//! has already finished) never resurrects a finished thread. The loom models in
 //! `tests/loom/thread.rs` check these orderings on this code.
 //!
 //! The target runs inside `catch_unwind`. A panic is reported to the
@@ -202,7 +204,7 @@ impl Inner {
         target: Option<Target>,
         stack_size: Option<usize>,
     ) -> Inner {
-        registry::LIVE.fetch_add(1, Ordering::Relaxed);
+        registry::LIVE.increment();
         Inner {
             kind,
             state: AtomicU8::new(state),
@@ -218,6 +220,13 @@ impl Inner {
     /// The current phase.
     pub(crate) fn phase(&self) -> u8 {
         self.state.load(Ordering::Acquire) & PHASE
+    }
+
+    /// Started and `finished` not set yet. (Not "phase is `RUNNING`": the phase becomes
+    /// `FINISHED` a moment before `finished` is set, and a thread that is not alive must be one
+    /// that every join returns for at once.)
+    pub(crate) fn is_alive(&self) -> bool {
+        matches!(self.phase(), RUNNING | FINISHED) && !self.finished.is_set()
     }
 
     /// Whether the daemon flag is set.
@@ -245,7 +254,7 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        registry::LIVE.fetch_sub(1, Ordering::Relaxed);
+        registry::LIVE.decrement();
     }
 }
 
@@ -606,7 +615,7 @@ impl<T> Thread<T> {
     /// ```
     #[must_use]
     pub fn is_alive(&self) -> bool {
-        self.inner.phase() == RUNNING
+        self.inner.is_alive()
     }
 
     /// The thread's name: Python's `name`.
@@ -836,8 +845,8 @@ impl<T> fmt::Debug for Thread<T> {
         };
         let status = match inner.phase() {
             INITIAL | STARTING => "initial",
-            RUNNING => "started",
-            _ => "stopped",
+            _ if inner.finished.is_set() => "stopped",
+            _ => "started",
         };
         let name = self.name();
         write!(f, "<{class}({name}, {status}")?;

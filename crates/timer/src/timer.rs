@@ -13,11 +13,12 @@
 //! with `finished` an [`Event`] shared with the handle, and [`cancel`](Timer::cancel) is
 //! `finished.set()`. The timer thread sleeps *on the event*, so a cancel wakes it at once; it
 //! never sleeps out the interval. The function runs at most once (the target runs once), and
-//! never after a cancel that returned before the interval ran out: that cancel set the event
-//! before the wait ended, so the wait returns `true` or the check after it sees the flag (the
-//! event's `set` happens-before a wait or `is_set` that sees it). A cancel that comes after the
-//! check is too late and has no effect, as in Python. The loom model in `tests/loom/timer.rs`
-//! checks this on the code below, with the interval's expiry placed at every point.
+//! never after a cancel that happened before the interval ran out (happened-before in the
+//! memory-model sense: the expiry was observed by the timer thread after the cancel's `set`,
+//! so the wait returns `true` or the `is_set` check after it sees the flag). A cancel that
+//! comes after the check is too late and has no effect, as in Python. The loom model in
+//! `tests/loom/timer.rs` checks this on the code below, with the interval's expiry placed at
+//! every point.
 //!
 //! Unlike CPython, `finished` is set even when the function panics (a drop guard), so
 //! `finished().is_set()` always means "the timer is done".
