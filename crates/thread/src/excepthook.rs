@@ -328,8 +328,37 @@ fn describe(
     }
     let _ = writeln!(text, "{message}");
     if let Some(backtrace) = backtrace {
-        let _ = writeln!(text, "stack backtrace:\n{backtrace}");
+        let _ = writeln!(text, "stack backtrace:\n{}", backtrace_text(backtrace));
     }
+}
+
+/// A backtrace as Rust's panic hook prints it: in full with `RUST_BACKTRACE=full`, else only
+/// the frames between the panic machinery (up to `__rust_end_short_backtrace`) and the thread's
+/// start (`__rust_begin_short_backtrace`).
+fn backtrace_text(backtrace: &Backtrace) -> String {
+    if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v == "full") {
+        return alloc::format!("{backtrace:#}");
+    }
+    let full = alloc::format!("{backtrace}");
+    let lines: Vec<&str> = full.lines().collect();
+    // A frame is its numbered line plus the `at file:line` lines after it.
+    let is_frame =
+        |l: &str| l.trim_start().split_once(": ").is_some_and(|(n, _)| n.parse::<usize>().is_ok());
+    let start = lines
+        .iter()
+        .position(|l| l.contains("__rust_end_short_backtrace"))
+        .and_then(|i| lines[i + 1..].iter().position(|l| is_frame(l)).map(|j| i + 1 + j))
+        .unwrap_or(0);
+    let end = lines
+        .iter()
+        .position(|l| l.contains("__rust_begin_short_backtrace"))
+        .filter(|&e| e > start)
+        .unwrap_or(lines.len());
+    let mut text = lines[start..end].join("\n");
+    text.push_str(
+        "\nnote: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.",
+    );
+    text
 }
 
 /// Calls the excepthook for a thread's panic; reports a panic of the hook itself.
