@@ -17,8 +17,10 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard, RLock,
-    RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, ExceptHookArgs,
+    JoinError, Lock, LockGuard, PanicLocation, RLock, RLockGuard, RLockState, RuntimeError,
+    RuntimeErrorKind, StartError, Thread, ThreadBuilder, Timer, TimerBuilder, ValueError,
+    ValueErrorKind,
 };
 
 /// Asserts at compile time that each type is `Send + Sync`.
@@ -26,6 +28,16 @@ macro_rules! assert_send_sync {
     ($($t:ty),+ $(,)?) => {
         const _: () = {
             const fn check<T: ?Sized + Send + Sync>() {}
+            $(check::<$t>();)+
+        };
+    };
+}
+
+/// Asserts at compile time that each type is `Send`.
+macro_rules! assert_send {
+    ($($t:ty),+ $(,)?) => {
+        const _: () = {
+            const fn check<T: ?Sized + Send>() {}
             $(check::<$t>();)+
         };
     };
@@ -128,6 +140,23 @@ assert_not_send!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 assert_send_sync!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unpin!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unwind_safe!(Barrier, BrokenBarrierError);
+
+// Thread: a handle shared and sent freely, whatever its output type (the output only moves
+// through `join_output`, and it is `Send` by construction); no poisoning, so unwind safe. Its
+// errors: `JoinError` is plain data; `StartError` carries the OS's `io::Error`.
+assert_send_sync!(Thread, Thread<u8>, ThreadBuilder, JoinError);
+assert_send_sync!(StartError, PanicLocation);
+assert_unpin!(Thread, ThreadBuilder, JoinError, StartError, PanicLocation, ExceptHookArgs);
+assert_unwind_safe!(Thread, Thread<u8>, ThreadBuilder, JoinError, PanicLocation);
+// The excepthook's arguments hold the panic payload, which is only `Send`: the hook gets them
+// by reference on the dying thread, and could move them elsewhere, not share them.
+assert_send!(ExceptHookArgs);
+assert_not_sync!(ExceptHookArgs);
+
+// Timer: a Thread plus an `Arc<Event>`.
+assert_send_sync!(Timer, TimerBuilder);
+assert_unpin!(Timer, TimerBuilder);
+assert_unwind_safe!(Timer, TimerBuilder);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283
