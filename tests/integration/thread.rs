@@ -257,8 +257,13 @@ fn thr_01_closure_in_generic_function_is_a_closure() {
     }
     let t = make(5u64);
     assert!(t.name().ends_with(" (<closure>)"), "{}", t.name());
-    let nested = Thread::new(|| (|| 1)());
-    assert!(nested.name().ends_with(" (<closure>)"), "{}", nested.name());
+    let nested = Thread::new(|| {
+        let inner = || 1;
+        Thread::new(inner).name()
+    });
+    nested.start().unwrap();
+    let inner_name = nested.join_output().unwrap();
+    assert!(inner_name.ends_with(" (<closure>)"), "{inner_name}");
 }
 
 #[test]
@@ -674,6 +679,13 @@ fn unit_output_through_an_untyped_handle() {
 }
 
 #[test]
+fn a_name_with_a_nul_byte_still_starts() {
+    // The OS cannot take the NUL (std would panic on it): the OS name stops there, ours does not.
+    let t = Thread::builder().name("a\0b").spawn(|| current_thread().name()).unwrap();
+    assert_eq!(t.join_output().unwrap(), "a\0b");
+}
+
+#[test]
 fn builder_spawn_starts() {
     let t = Thread::builder().name("spawned").spawn(|| current_thread().name()).unwrap();
     assert!(t.ident().is_some());
@@ -686,6 +698,7 @@ fn identity_equality_and_hash() {
     let b = Thread::new(|| 1);
     assert!(a == a.clone() && a != b);
     assert!(a.untyped() == a);
+    #[allow(clippy::mutable_key_type, reason = "Hash and Eq are the identity, which never changes")]
     let set: HashSet<Thread> = [a.untyped(), a.untyped(), b.untyped()].into_iter().collect();
     assert_eq!(set.len(), 2);
     let inside = Thread::new(current_thread);

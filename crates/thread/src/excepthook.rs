@@ -246,6 +246,24 @@ impl fmt::Debug for ExceptHookArgs {
 ///
 /// excepthook(&ExceptHookArgs::new("reported by hand", None)); // prints it to stderr
 /// ```
+///
+/// # Rust's panic hook
+///
+/// A panic is reported once: the first [`Thread::start`](crate::Thread::start) puts a filter in
+/// front of Rust's panic hook (`std::panic::set_hook`), which keeps the hook quiet about panics
+/// raised inside the targets of threads started here (their report comes from this
+/// excepthook), and lets it print every other panic as before. Consequences:
+///
+/// * a panic that a target catches itself (`catch_unwind` inside the target) is not printed,
+///   like an exception a Python thread handles;
+/// * if the program calls `std::panic::set_hook` *after* the first `start`, its hook replaces
+///   the filter: panics in targets are then printed by that hook **and** reported by the
+///   excepthook (with the message, but no location). A hook installed with
+///   `take_hook`-chaining (calling the previous hook) keeps the filter working;
+/// * a panic that cannot unwind (a panic while unwinding, out of an `extern "C"` function, …)
+///   aborts the process as usual, and is printed by Rust's hook;
+/// * with `panic = "abort"` every panic goes to Rust's hook and aborts; the excepthook is
+///   never called.
 pub fn excepthook(args: &ExceptHookArgs) {
     match HOOK.with(|h| h.clone()) {
         Some(hook) => hook(args),

@@ -9,7 +9,7 @@ use threading::{
 };
 
 /// Runs this part of the tour.
-pub fn run() {
+pub(crate) fn run() {
     println!("-- thread");
     println!("running on {:?}", current_thread());
 

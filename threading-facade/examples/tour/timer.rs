@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use threading::{Event, Timer};
 
 /// Runs this part of the tour.
-pub fn run() {
+pub(crate) fn run() {
     println!("-- timer");
 
     // Cancelled: its hour never passes, and the cancel wakes its thread at once.
