@@ -17,7 +17,7 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, ExceptHookArgs,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Event, ExceptHookArgs,
     JoinError, Lock, LockGuard, PanicLocation, RLock, RLockGuard, RLockState, RuntimeError,
     RuntimeErrorKind, StartError, Thread, ThreadBuilder, Timer, TimerBuilder, ValueError,
     ValueErrorKind,
@@ -140,6 +140,12 @@ assert_not_send!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 assert_send_sync!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unpin!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unwind_safe!(Barrier, BrokenBarrierError);
+
+// Event: shared by reference, `Arc` or `static` between the setter and the waiters; no
+// poisoning, so unwind safe.
+assert_send_sync!(Event);
+assert_unpin!(Event);
+assert_unwind_safe!(Event);
 
 // Thread: a handle shared and sent freely, whatever its output type (the output only moves
 // through `join_output`, and it is `Send` by construction); no poisoning, so unwind safe. Its

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, ExceptHookArgs,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Event, ExceptHookArgs,
     JoinError, Lock, LockGuard, Lockable, MAIN_ID, MIN_STACK_SIZE, PanicLocation, RLock,
     RLockGuard, RLockState, Run, RuntimeError, RuntimeErrorKind, StartError, TIMEOUT_MAX, Thread,
     ThreadBuilder, Timer, TimerBuilder, ValueError, ValueErrorKind, active_count, current_thread,
@@ -39,6 +39,7 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<Barrier>, "Barrier"),
     (type_name::<BarrierBuilder>, "BarrierBuilder"),
     (type_name::<BrokenBarrierError>, "BrokenBarrierError"),
+    (type_name::<Event>, "Event"),
     (type_name::<Thread>, "Thread"),
     (type_name::<ThreadBuilder>, "ThreadBuilder"),
     (type_name::<StartError>, "StartError"),
@@ -47,7 +48,7 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<PanicLocation>, "PanicLocation"),
     (type_name::<Timer>, "Timer"),
     (type_name::<TimerBuilder>, "TimerBuilder"),
-    // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
+    // Semaphore, BoundedSemaphore, SemaphoreGuard: one row each.
 ];
 
 #[test]
@@ -196,6 +197,26 @@ fn facade_barrier() {
     let err: BrokenBarrierError = barrier.wait().unwrap_err();
     assert_eq!(err.to_string(), "barrier is broken");
     assert!(Barrier::try_new(0).is_err());
+}
+
+#[test]
+fn facade_event() {
+    static START: Event = Event::new();
+    let ev = Arc::new(Event::default());
+    let waiter = {
+        let ev = Arc::clone(&ev);
+        thread::spawn(move || {
+            START.wait();
+            ev.wait_timeout(Duration::from_secs(60))
+        })
+    };
+    START.set();
+    ev.set();
+    assert!(waiter.join().unwrap());
+    ev.clear();
+    assert!(!ev.is_set());
+    assert!(!ev.wait_deadline(std::time::Instant::now()));
+    assert_eq!(format!("{ev:?}"), "Event { is_set: false }");
 }
 
 #[test]

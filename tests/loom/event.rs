@@ -2,7 +2,8 @@
 //! publishes what the setter wrote; `set(); clear()` still wakes parked waiters with `true`
 //! (EVT-06); set/clear races never strand a waiter; a timed wait racing `set` and the clock
 //! never hangs and returns `true` only after a `set`; a timed-out waiter does not hide another
-//! sleeper from `set`; spurious wake-ups never end a timed wait early; waiting on a set event.
+//! sleeper from `set`; a `set` does not wake a thread that started waiting after a later
+//! `clear`; spurious wake-ups never end a timed wait early; waiting on a set event.
 //!
 //! Without a clock thread time never runs out, so a timed wait that returns `false` there is a
 //! bug, and a missing wake-up shows as a loom deadlock.
@@ -118,6 +119,29 @@ fn set_clear_races_setter_and_waiter() {
         s.event.set();
         waiter.join().unwrap();
         assert!(s.event.is_set());
+        assert_eq!(clock::parked(), 0);
+    });
+}
+
+/// A `set` wakes exactly the threads that were queued when it took effect: a thread that saw
+/// the flag set, cleared it and only then started waiting must not be woken by that same `set`
+/// (whose wake-up may still be in flight), so its timed wait ends by timing out, with `false`.
+#[test]
+fn clear_then_wait_is_not_woken_by_earlier_set() {
+    check("event::clear_then_wait_is_not_woken_by_earlier_set", || {
+        let s = shared();
+        let early = spawn(&s, untimed);
+        wait_parked(1);
+        let setter = spawn(&s, Shared::publish);
+        while !s.event.is_set() {
+            loom::thread::yield_now();
+        }
+        s.event.clear();
+        let clock_thread = loom::thread::spawn(clock::expire);
+        assert!(!s.event.wait_timeout(TIMEOUT), "woken by a set from before the clear");
+        assert_eq!(early.join().unwrap(), 42);
+        setter.join().unwrap();
+        clock_thread.join().unwrap();
         assert_eq!(clock::parked(), 0);
     });
 }
