@@ -18,8 +18,9 @@ use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
     Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
-    Event, Lock, LockGuard, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind,
-    Semaphore, SemaphoreGuard, ValueError, ValueErrorKind,
+    Event, ExceptHookArgs, JoinError, Lock, LockGuard, PanicLocation, RLock, RLockGuard,
+    RLockState, RuntimeError, RuntimeErrorKind, Semaphore, SemaphoreGuard, StartError, Thread,
+    ThreadBuilder, Timer, TimerBuilder, ValueError, ValueErrorKind,
 };
 
 /// Asserts at compile time that each type is `Send + Sync`.
@@ -27,6 +28,16 @@ macro_rules! assert_send_sync {
     ($($t:ty),+ $(,)?) => {
         const _: () = {
             const fn check<T: ?Sized + Send + Sync>() {}
+            $(check::<$t>();)+
+        };
+    };
+}
+
+/// Asserts at compile time that each type is `Send`.
+macro_rules! assert_send {
+    ($($t:ty),+ $(,)?) => {
+        const _: () = {
+            const fn check<T: ?Sized + Send>() {}
             $(check::<$t>();)+
         };
     };
@@ -145,6 +156,23 @@ assert_unwind_safe!(Event);
 assert_send_sync!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
 assert_unpin!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
 assert_unwind_safe!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
+
+// Thread: a handle shared and sent freely, whatever its output type (the output only moves
+// through `join_output`, and it is `Send` by construction); no poisoning, so unwind safe. Its
+// errors: `JoinError` is plain data; `StartError` carries the OS's `io::Error`.
+assert_send_sync!(Thread, Thread<u8>, ThreadBuilder, JoinError);
+assert_send_sync!(StartError, PanicLocation);
+assert_unpin!(Thread, ThreadBuilder, JoinError, StartError, PanicLocation, ExceptHookArgs);
+assert_unwind_safe!(Thread, Thread<u8>, ThreadBuilder, JoinError, PanicLocation);
+// The excepthook's arguments hold the panic payload, which is only `Send`: the hook gets them
+// by reference on the dying thread, and could move them elsewhere, not share them.
+assert_send!(ExceptHookArgs);
+assert_not_sync!(ExceptHookArgs);
+
+// Timer: a Thread plus an `Arc<Event>`.
+assert_send_sync!(Timer, TimerBuilder);
+assert_unpin!(Timer, TimerBuilder);
+assert_unwind_safe!(Timer, TimerBuilder);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

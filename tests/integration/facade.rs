@@ -12,8 +12,11 @@ use std::time::Duration;
 
 use threading::{
     Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
-    Event, Lock, LockGuard, Lockable, RLock, RLockGuard, RLockState, RuntimeError,
-    RuntimeErrorKind, Semaphore, SemaphoreGuard, ValueError, ValueErrorKind,
+    Event, ExceptHookArgs, JoinError, Lock, LockGuard, Lockable, MAIN_ID, MIN_STACK_SIZE,
+    PanicLocation, RLock, RLockGuard, RLockState, Run, RuntimeError, RuntimeErrorKind, Semaphore,
+    SemaphoreGuard, StartError, TIMEOUT_MAX, Thread, ThreadBuilder, Timer, TimerBuilder,
+    ValueError, ValueErrorKind, active_count, current_thread, default_excepthook, enumerate,
+    excepthook, get_ident, get_native_id, main_thread, set_excepthook, set_stack_size, stack_size,
 };
 
 /// A function returning a type's name: `std::any::type_name::<T>`.
@@ -40,6 +43,14 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<Semaphore>, "Semaphore"),
     (type_name::<BoundedSemaphore>, "BoundedSemaphore"),
     (type_name::<SemaphoreGuard<'static>>, "SemaphoreGuard"),
+    (type_name::<Thread>, "Thread"),
+    (type_name::<ThreadBuilder>, "ThreadBuilder"),
+    (type_name::<StartError>, "StartError"),
+    (type_name::<JoinError>, "JoinError"),
+    (type_name::<ExceptHookArgs>, "ExceptHookArgs"),
+    (type_name::<PanicLocation>, "PanicLocation"),
+    (type_name::<Timer>, "Timer"),
+    (type_name::<TimerBuilder>, "TimerBuilder"),
 ];
 
 #[test]
@@ -144,7 +155,8 @@ fn facade_value_error() {
     }
 }
 
-// Condition, Semaphore, BoundedSemaphore, Event, Barrier: a `facade_<name>` test each.
+// Condition, Semaphore, BoundedSemaphore, Event, Barrier, Thread, Timer: a `facade_<name>` test
+// each.
 
 #[test]
 fn facade_condition() {
@@ -239,4 +251,60 @@ fn facade_event() {
     assert!(!ev.is_set());
     assert!(!ev.wait_deadline(std::time::Instant::now()));
     assert_eq!(format!("{ev:?}"), "Event { is_set: false }");
+}
+
+#[test]
+fn facade_thread() {
+    /// A `Run` type through the facade path.
+    struct Answer;
+    impl Run for Answer {
+        type Output = u32;
+        fn run(self) -> u32 {
+            42
+        }
+    }
+    let builder: ThreadBuilder = Thread::builder().name("facade").daemon(true);
+    let t: Thread<u32> = builder.build(Answer);
+    assert_eq!(t.name(), "facade");
+    t.start().unwrap();
+    let err: StartError = t.start().unwrap_err();
+    assert_eq!(err.kind(), RuntimeErrorKind::ThreadStartedTwice);
+    assert!(enumerate().len() <= active_count() + 1);
+    assert_eq!(t.join_timeout(TIMEOUT_MAX), Ok(true));
+    assert_eq!(t.clone().join_output(), Ok(42));
+    let join_err: JoinError = t.join_output().unwrap_err();
+    assert_eq!(join_err, JoinError::NoOutput);
+    assert_eq!(main_thread().ident(), Some(MAIN_ID));
+    assert_eq!(current_thread().ident(), Some(get_ident()));
+    assert_eq!(current_thread().native_id(), Some(get_native_id()));
+    assert_eq!(stack_size(), 0);
+    assert!(set_stack_size(MIN_STACK_SIZE - 1).is_err());
+}
+
+#[test]
+fn facade_excepthook() {
+    let (_turn, _) = crate::thread::capture_reports("unused-");
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let s = Arc::clone(&seen);
+    set_excepthook(move |args: &ExceptHookArgs| {
+        if args.message() == "facade report" {
+            *s.lock().unwrap() = args.location().cloned();
+        } else {
+            default_excepthook(args);
+        }
+    });
+    excepthook(&ExceptHookArgs::new("facade report", None));
+    assert_eq!(*seen.lock().unwrap(), None);
+    let here: PanicLocation = PanicLocation::new("f.rs", 1, 2);
+    assert_eq!(here.to_string(), "f.rs:1:2");
+}
+
+#[test]
+fn facade_timer() {
+    let builder: TimerBuilder = Timer::builder().name("facade-timer");
+    let timer: Timer = builder.build(Duration::from_secs(60), || unreachable!("cancelled"));
+    timer.start().unwrap();
+    timer.cancel();
+    assert_eq!(timer.join_timeout(Duration::from_secs(30)), Ok(true));
+    assert!(timer.finished().is_set());
 }

@@ -10,3 +10,5 @@ mod lock;
 mod rlock;
 mod semaphore;
 mod stress;
+mod thread;
+mod timer;

@@ -10,3 +10,5 @@ mod event;
 mod lock;
 mod rlock;
 mod semaphore;
+mod thread;
+mod timer;

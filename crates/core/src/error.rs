@@ -39,6 +39,19 @@ pub enum RuntimeErrorKind {
     WaitUnacquired,
     /// `Condition.notify()` without holding the lock: "cannot notify on un-acquired lock".
     NotifyUnacquired,
+    /// `Thread.start()` called a second time: "threads can only be started once".
+    ThreadStartedTwice,
+    /// `Thread.start()` could not create the OS thread: "can't start new thread".
+    CantStartThread,
+    /// `Thread.join()` on the calling thread itself: "cannot join current thread".
+    JoinCurrentThread,
+    /// `Thread.join()` before `start()`: "cannot join thread before it is started".
+    JoinNotStarted,
+    /// `join()` of the record of a thread not started by this library:
+    /// "cannot join a dummy thread".
+    JoinDummyThread,
+    /// `Thread.daemon = …` after `start()`: "cannot set daemon status of active thread".
+    DaemonOfActiveThread,
 }
 
 impl RuntimeError {
@@ -62,6 +75,12 @@ impl RuntimeError {
             RuntimeErrorKind::ReleaseUnowned => "cannot release un-acquired lock",
             RuntimeErrorKind::WaitUnacquired => "cannot wait on un-acquired lock",
             RuntimeErrorKind::NotifyUnacquired => "cannot notify on un-acquired lock",
+            RuntimeErrorKind::ThreadStartedTwice => "threads can only be started once",
+            RuntimeErrorKind::CantStartThread => "can't start new thread",
+            RuntimeErrorKind::JoinCurrentThread => "cannot join current thread",
+            RuntimeErrorKind::JoinNotStarted => "cannot join thread before it is started",
+            RuntimeErrorKind::JoinDummyThread => "cannot join a dummy thread",
+            RuntimeErrorKind::DaemonOfActiveThread => "cannot set daemon status of active thread",
         }
     }
 }
@@ -103,6 +122,10 @@ pub enum ValueErrorKind {
     ReleaseCountZero,
     /// `Barrier(parties)` with `parties < 1`: "parties must be > 0".
     BarrierParties,
+    /// `threading.stack_size(size)` with `0 < size < 32768`. CPython's message includes the
+    /// size ("size not valid: 100 bytes"); this one states the rule instead:
+    /// "size not valid: must be 0 or at least 32768 bytes".
+    StackSize,
 }
 
 impl ValueError {
@@ -125,6 +148,7 @@ impl ValueError {
             ValueErrorKind::SemaphoreReleasedTooManyTimes => "Semaphore released too many times",
             ValueErrorKind::ReleaseCountZero => "n must be one or more",
             ValueErrorKind::BarrierParties => "parties must be > 0",
+            ValueErrorKind::StackSize => "size not valid: must be 0 or at least 32768 bytes",
         }
     }
 }

@@ -5,6 +5,8 @@ mod condition;
 mod event;
 mod lock;
 mod semaphore;
+mod thread;
+mod timer;
 
 fn main() {
     lock::run();
@@ -12,4 +14,6 @@ fn main() {
     event::run();
     condition::run();
     barrier::run();
+    thread::run();
+    timer::run();
 }
