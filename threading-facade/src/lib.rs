@@ -67,6 +67,15 @@ pub use threading_rlock::{RLock, RLockGuard, RLockState};
 pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 #[doc(inline)]
 pub use threading_condition::{Condition, ConditionGuard};
+#[doc(inline)]
+pub use threading_queue::{
+    Empty, Full, GetError, LifoQueue, PriorityQueue, PutError, Queue, ShutDown, SimpleQueue,
+};
+
+/// Python's `queue` module: [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`] and
+/// the errors [`Full`], [`Empty`], [`ShutDown`] (also at the crate root).
+#[doc(inline)]
+pub use threading_queue as queue;
 
 // Work in progress (issue 3): replaced by explicit lists once the crates settle.
 #[doc(inline)]

@@ -103,6 +103,9 @@ pub enum ValueErrorKind {
     ReleaseCountZero,
     /// `Barrier(parties)` with `parties < 1`: "parties must be > 0".
     BarrierParties,
+    /// `Queue.task_done()` called more times than items were put:
+    /// "task_done() called too many times".
+    TaskDoneTooManyTimes,
 }
 
 impl ValueError {
@@ -125,6 +128,7 @@ impl ValueError {
             ValueErrorKind::SemaphoreReleasedTooManyTimes => "Semaphore released too many times",
             ValueErrorKind::ReleaseCountZero => "n must be one or more",
             ValueErrorKind::BarrierParties => "parties must be > 0",
+            ValueErrorKind::TaskDoneTooManyTimes => "task_done() called too many times",
         }
     }
 }
