@@ -8,5 +8,6 @@ mod condition;
 mod core_model;
 mod event;
 mod lock;
+mod queue;
 mod rlock;
 mod semaphore;
