@@ -11,9 +11,9 @@ use std::thread;
 use std::time::Duration;
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard,
-    Lockable, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError,
-    ValueErrorKind,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Empty, Full, GetError,
+    LifoQueue, Lock, LockGuard, Lockable, PriorityQueue, PutError, Queue, RLock, RLockGuard,
+    RLockState, RuntimeError, RuntimeErrorKind, ShutDown, SimpleQueue, ValueError, ValueErrorKind,
 };
 
 /// A function returning a type's name: `std::any::type_name::<T>`.
@@ -36,6 +36,15 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<Barrier>, "Barrier"),
     (type_name::<BarrierBuilder>, "BarrierBuilder"),
     (type_name::<BrokenBarrierError>, "BrokenBarrierError"),
+    (type_name::<Queue<u8>>, "Queue"),
+    (type_name::<LifoQueue<u8>>, "LifoQueue"),
+    (type_name::<PriorityQueue<u8>>, "PriorityQueue"),
+    (type_name::<SimpleQueue<u8>>, "SimpleQueue"),
+    (type_name::<Full<u8>>, "Full"),
+    (type_name::<Empty>, "Empty"),
+    (type_name::<ShutDown>, "ShutDown"),
+    (type_name::<PutError<u8>>, "PutError"),
+    (type_name::<GetError>, "GetError"),
     // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
 ];
 
@@ -132,6 +141,7 @@ fn facade_value_error() {
         (ValueErrorKind::SemaphoreReleasedTooManyTimes, "Semaphore released too many times"),
         (ValueErrorKind::ReleaseCountZero, "n must be one or more"),
         (ValueErrorKind::BarrierParties, "parties must be > 0"),
+        (ValueErrorKind::TaskDoneTooManyTimes, "task_done() called too many times"),
     ];
     for (kind, message) in cases {
         let err: ValueError = ValueError::new(kind);
@@ -184,4 +194,53 @@ fn facade_barrier() {
     let err: BrokenBarrierError = barrier.wait().unwrap_err();
     assert_eq!(err.to_string(), "barrier is broken");
     assert!(Barrier::try_new(0).is_err());
+}
+
+#[test]
+fn facade_queue() {
+    // The root names and the `threading::queue` module are the same types.
+    let q: Arc<Queue<u32>> = Arc::new(threading::queue::Queue::new(1));
+    let producer = {
+        let q = Arc::clone(&q);
+        thread::spawn(move || {
+            for i in 0..3 {
+                q.put(i).unwrap();
+            }
+        })
+    };
+    let mut sum = 0;
+    for _ in 0..3 {
+        sum += q.get().unwrap();
+        q.task_done().unwrap();
+    }
+    producer.join().unwrap();
+    q.join();
+    assert_eq!(sum, 3);
+    let err: ValueError = q.task_done().unwrap_err();
+    assert_eq!(err.kind(), ValueErrorKind::TaskDoneTooManyTimes);
+    q.put(9).unwrap();
+    let full: PutError<u32> = q.put_nowait(10).unwrap_err();
+    assert!(matches!(full, PutError::Full(ref f) if f.to_string() == "queue is full"));
+    let _: Full<u32> = match full {
+        PutError::Full(f) => f,
+        PutError::ShutDown(_) => unreachable!(),
+    };
+    q.shutdown(true);
+    let shut: ShutDown = q.get().unwrap_err();
+    assert_eq!(shut, ShutDown::new());
+    let get_err: GetError = q.get_nowait().unwrap_err();
+    assert!(get_err.is_shutdown());
+
+    let lifo = LifoQueue::new(0);
+    lifo.put(1).unwrap();
+    lifo.put(2).unwrap();
+    assert_eq!(lifo.get(), Ok(2));
+    let prio = PriorityQueue::new(0);
+    prio.put((2, "b")).unwrap();
+    prio.put((1, "a")).unwrap();
+    assert_eq!(prio.get(), Ok((1, "a")));
+    let simple: SimpleQueue<&str> = SimpleQueue::new();
+    simple.put("x");
+    assert_eq!(simple.get(), "x");
+    assert_eq!(simple.get_timeout(Duration::from_millis(1)), Err(Empty));
 }

@@ -4,6 +4,7 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+mod queue;
 mod semaphore;
 
 fn main() {
@@ -12,4 +13,5 @@ fn main() {
     event::run();
     condition::run();
     barrier::run();
+    queue::run();
 }
