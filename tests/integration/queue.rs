@@ -1367,11 +1367,11 @@ fn failing_queue_test(q: &Arc<PriorityQueue<Touchy>>, fail: &Switch) {
     let counts = |q: &PriorityQueue<Touchy>| (q.qsize(), q.unfinished_tasks());
     let before = counts(q);
     // A failing non-blocking put.
-    arm(&fail);
+    arm(fail);
     expect_you_lose(|| q.put_nowait(item(-1)));
     assert_eq!(counts(q), before, "a put that panicked did not happen");
     // A failing timed put.
-    arm(&fail);
+    arm(fail);
     expect_you_lose(|| q.put_timeout(item(-2), SHORT));
     assert_eq!(counts(q), before);
     q.put(item(100)).unwrap(); // "last"
@@ -1423,10 +1423,10 @@ fn failing_queue_test(q: &Arc<PriorityQueue<Touchy>>, fail: &Switch) {
         q.put(item(k)).unwrap();
     }
     let before = counts(q);
-    arm(&fail);
+    arm(fail);
     expect_you_lose(|| q.get());
     assert_eq!(counts(q), before, "a get that panicked left its item in the queue");
-    arm(&fail);
+    arm(fail);
     expect_you_lose(|| q.get_timeout(SHORT));
     assert_eq!(counts(q), before);
     assert_eq!(q.get().unwrap().key, 3);

@@ -92,9 +92,11 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[inline]
     pub fn put(&self, item: T) {
-        match self.inner.put(item, Wait::No, false) {
+        // maxsize is 0 and the queue is never shut down, so this never waits and never fails
+        // (`Wait::Until(None)` rather than `Wait::No` only because it compiles to the same
+        // fast path as `Queue::put`, measurably faster here).
+        match self.inner.put(item, Wait::Until(None), false) {
             Ok(()) => {}
-            // maxsize is 0 and the queue is never shut down.
             Err(_) => unreachable!("a SimpleQueue always has room"),
         }
     }
