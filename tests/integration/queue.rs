@@ -714,7 +714,10 @@ macro_rules! base_queue_tests {
                     putters.iter().all(|p| !p.is_finished())
                 });
                 q.set_maxsize(2);
-                wait_until("one putter gets through", || q.qsize() == 2);
+                wait_until("one putter gets through", || {
+                    putters.iter().filter(|p| p.is_finished()).count() == 1
+                });
+                assert_eq!(q.qsize(), 2);
                 assert_stays("the other to stay blocked", BLOCKED_FOR, || {
                     putters.iter().filter(|p| p.is_finished()).count() == 1
                 });

@@ -1,6 +1,8 @@
 //! Python's `threading` for Rust: `Lock`, `RLock`, `Condition`, `Semaphore`,
 //! `BoundedSemaphore`, `Event` and `Barrier` under the names a Python programmer looks for,
-//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped.
+//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped. Python's `queue`
+//! module is here too: [`Queue`], [`LifoQueue`], [`PriorityQueue`] and [`SimpleQueue`] (also
+//! as the module [`queue`]).
 //!
 //! This crate is the facade: it re-exports the primitive crates (`threading-lock`,
 //! `threading-rlock`, …) as one Python-shaped API. Depend on it, or on a single primitive crate.
