@@ -257,14 +257,22 @@ mod tests {
     use super::*;
     use std::cell::Cell;
     use std::panic::{self, AssertUnwindSafe};
+    use std::rc::Rc;
 
-    thread_local! {
-        static FAIL_AFTER: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// Comparisons left before one panics (`usize::MAX`: never), shared by a test's items.
+    type Budget = Rc<Cell<usize>>;
+
+    /// An `Ord` that panics when its budget of comparisons runs out.
+    #[derive(Debug)]
+    struct Touchy(u32, Budget);
+
+    impl PartialEq for Touchy {
+        fn eq(&self, other: &Touchy) -> bool {
+            self.0 == other.0
+        }
     }
 
-    /// An `Ord` that panics on the n-th comparison.
-    #[derive(Debug, PartialEq, Eq)]
-    struct Touchy(u32);
+    impl Eq for Touchy {}
 
     impl PartialOrd for Touchy {
         fn partial_cmp(&self, other: &Touchy) -> Option<Ordering> {
@@ -274,14 +282,12 @@ mod tests {
 
     impl Ord for Touchy {
         fn cmp(&self, other: &Touchy) -> Ordering {
-            FAIL_AFTER.with(|n| {
-                let left = n.get();
-                if left == 0 {
-                    n.set(usize::MAX);
-                    panic!("comparison failed");
-                }
-                n.set(left.saturating_sub(1));
-            });
+            let left = self.1.get();
+            if left == 0 {
+                self.1.set(usize::MAX);
+                panic!("comparison failed");
+            }
+            self.1.set(left.saturating_sub(1));
             self.0.cmp(&other.0)
         }
     }
@@ -309,16 +315,19 @@ mod tests {
 
     #[test]
     fn panicking_push_leaves_heap_unchanged_at_every_step() {
+        let mut panicked = 0;
         for fail_at in 0..6 {
+            let budget = Budget::new(Cell::new(usize::MAX));
             let mut p = Priority::new();
             for k in [50, 40, 30, 20, 10, 45, 35, 25, 15] {
-                p.push(Touchy(k));
+                p.push(Touchy(k, Rc::clone(&budget)));
             }
             let before = snapshot(&p);
-            FAIL_AFTER.with(|n| n.set(fail_at));
-            let r = panic::catch_unwind(AssertUnwindSafe(|| p.push(Touchy(1))));
-            FAIL_AFTER.with(|n| n.set(usize::MAX));
+            budget.set(fail_at);
+            let r = panic::catch_unwind(AssertUnwindSafe(|| p.push(Touchy(1, Rc::clone(&budget)))));
+            budget.set(usize::MAX);
             if r.is_err() {
+                panicked += 1;
                 assert_eq!(snapshot(&p), before, "fail_at {fail_at}");
             } else {
                 assert_eq!(p.len(), before.len() + 1);
@@ -328,27 +337,34 @@ mod tests {
             sorted.sort_unstable();
             assert_eq!(out, sorted, "fail_at {fail_at}: still a heap");
         }
+        assert!(panicked >= 3, "the comparisons panicked at {panicked} steps only");
     }
 
     #[test]
     fn panicking_pop_leaves_heap_unchanged_at_every_step() {
+        let mut panicked = 0;
         for fail_at in 0..8 {
+            let budget = Budget::new(Cell::new(usize::MAX));
             let mut p = Priority::new();
             for k in [50, 40, 30, 20, 10, 45, 35, 25, 15, 5] {
-                p.push(Touchy(k));
+                p.push(Touchy(k, Rc::clone(&budget)));
             }
             let before = snapshot(&p);
-            FAIL_AFTER.with(|n| n.set(fail_at));
+            budget.set(fail_at);
             let r = panic::catch_unwind(AssertUnwindSafe(|| p.pop()));
-            FAIL_AFTER.with(|n| n.set(usize::MAX));
+            budget.set(usize::MAX);
             match r {
-                Err(_) => assert_eq!(snapshot(&p), before, "fail_at {fail_at}"),
-                Ok(item) => assert_eq!(item, Some(Touchy(5))),
+                Err(_) => {
+                    panicked += 1;
+                    assert_eq!(snapshot(&p), before, "fail_at {fail_at}");
+                }
+                Ok(item) => assert_eq!(item.map(|t| t.0), Some(5)),
             }
             let out = drain(&mut p);
             let mut sorted = out.clone();
             sorted.sort_unstable();
             assert_eq!(out, sorted, "fail_at {fail_at}: still a heap");
         }
+        assert!(panicked >= 3, "the comparisons panicked at {panicked} steps only");
     }
 }
