@@ -18,8 +18,9 @@ use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
     Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
-    Event, ExceptHookArgs, JoinError, Lock, LockGuard, PanicLocation, RLock, RLockGuard,
-    RLockState, RuntimeError, RuntimeErrorKind, Semaphore, SemaphoreGuard, StartError, Thread,
+    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Lock, LockGuard,
+    PanicLocation, PriorityQueue, PutError, Queue, RLock, RLockGuard, RLockState, RuntimeError,
+    RuntimeErrorKind, Semaphore, SemaphoreGuard, ShutDown, SimpleQueue, StartError, Thread,
     ThreadBuilder, Timer, TimerBuilder, ValueError, ValueErrorKind,
 };
 
@@ -173,6 +174,23 @@ assert_not_sync!(ExceptHookArgs);
 assert_send_sync!(Timer, TimerBuilder);
 assert_unpin!(Timer, TimerBuilder);
 assert_unwind_safe!(Timer, TimerBuilder);
+// Queues: `Send + Sync` for `T: Send` (shared by `Arc`, items move between threads), even
+// when `T` is not `Sync` (like `Mutex<T>`: an item is only ever reached by one thread), and
+// unwind safe (no poisoning). A queue of `!Send` items is neither `Send` nor `Sync`. The
+// errors are plain data holding the item (if any).
+assert_send_sync!(Queue<u8>, LifoQueue<u8>, PriorityQueue<u8>, SimpleQueue<u8>);
+assert_send_sync!(Queue<std::cell::Cell<u8>>, SimpleQueue<std::cell::Cell<u8>>);
+assert_send_sync!(Full<u8>, Empty, ShutDown, ShutDown<u8>, PutError<u8>, GetError);
+assert_unpin!(Queue<u8>, LifoQueue<u8>, PriorityQueue<u8>, SimpleQueue<u8>, Full<u8>, ShutDown);
+assert_unwind_safe!(Queue<u8>, LifoQueue<u8>, PriorityQueue<u8>, SimpleQueue<u8>);
+assert_unwind_safe!(Full<u8>, Empty, ShutDown, PutError<u8>, GetError);
+assert_copy!(Empty, ShutDown, GetError, Full<u8>, PutError<u8>);
+assert_not_send!(
+    Queue<std::rc::Rc<u8>>,
+    SimpleQueue<std::rc::Rc<u8>>,
+    PriorityQueue<std::rc::Rc<u8>>
+);
+assert_not_sync!(Queue<std::rc::Rc<u8>>, LifoQueue<std::rc::Rc<u8>>, SimpleQueue<std::rc::Rc<u8>>);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

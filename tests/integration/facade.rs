@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use threading::{
     Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
-    Event, ExceptHookArgs, JoinError, Lock, LockGuard, Lockable, MAIN_ID, MIN_STACK_SIZE,
-    PanicLocation, RLock, RLockGuard, RLockState, Run, RuntimeError, RuntimeErrorKind, Semaphore,
-    SemaphoreGuard, StartError, TIMEOUT_MAX, Thread, ThreadBuilder, Timer, TimerBuilder,
-    ValueError, ValueErrorKind, active_count, current_thread, default_excepthook, enumerate,
-    excepthook, get_ident, get_native_id, main_thread, set_excepthook, set_stack_size, stack_size,
+    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Lock, LockGuard, Lockable,
+    MAIN_ID, MIN_STACK_SIZE, PanicLocation, PriorityQueue, PutError, Queue, RLock, RLockGuard,
+    RLockState, Run, RuntimeError, RuntimeErrorKind, Semaphore, SemaphoreGuard, ShutDown,
+    SimpleQueue, StartError, TIMEOUT_MAX, Thread, ThreadBuilder, Timer, TimerBuilder, ValueError,
+    ValueErrorKind, active_count, current_thread, default_excepthook, enumerate, excepthook,
+    get_ident, get_native_id, main_thread, set_excepthook, set_stack_size, stack_size,
 };
 
 /// A function returning a type's name: `std::any::type_name::<T>`.
@@ -51,6 +52,16 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<PanicLocation>, "PanicLocation"),
     (type_name::<Timer>, "Timer"),
     (type_name::<TimerBuilder>, "TimerBuilder"),
+    (type_name::<Queue<u8>>, "Queue"),
+    (type_name::<LifoQueue<u8>>, "LifoQueue"),
+    (type_name::<PriorityQueue<u8>>, "PriorityQueue"),
+    (type_name::<SimpleQueue<u8>>, "SimpleQueue"),
+    (type_name::<Full<u8>>, "Full"),
+    (type_name::<Empty>, "Empty"),
+    (type_name::<ShutDown>, "ShutDown"),
+    (type_name::<PutError<u8>>, "PutError"),
+    (type_name::<GetError>, "GetError"),
+    // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
 ];
 
 #[test]
@@ -146,6 +157,7 @@ fn facade_value_error() {
         (ValueErrorKind::SemaphoreReleasedTooManyTimes, "Semaphore released too many times"),
         (ValueErrorKind::ReleaseCountZero, "n must be one or more"),
         (ValueErrorKind::BarrierParties, "parties must be > 0"),
+        (ValueErrorKind::TaskDoneTooManyTimes, "task_done() called too many times"),
     ];
     for (kind, message) in cases {
         let err: ValueError = ValueError::new(kind);
@@ -307,4 +319,53 @@ fn facade_timer() {
     timer.cancel();
     assert_eq!(timer.join_timeout(Duration::from_secs(30)), Ok(true));
     assert!(timer.finished().is_set());
+}
+
+#[test]
+fn facade_queue() {
+    // The root names and the `threading::queue` module are the same types.
+    let q: Arc<Queue<u32>> = Arc::new(threading::queue::Queue::new(1));
+    let producer = {
+        let q = Arc::clone(&q);
+        thread::spawn(move || {
+            for i in 0..3 {
+                q.put(i).unwrap();
+            }
+        })
+    };
+    let mut sum = 0;
+    for _ in 0..3 {
+        sum += q.get().unwrap();
+        q.task_done().unwrap();
+    }
+    producer.join().unwrap();
+    q.join();
+    assert_eq!(sum, 3);
+    let err: ValueError = q.task_done().unwrap_err();
+    assert_eq!(err.kind(), ValueErrorKind::TaskDoneTooManyTimes);
+    q.put(9).unwrap();
+    let full: PutError<u32> = q.put_nowait(10).unwrap_err();
+    assert!(matches!(full, PutError::Full(ref f) if f.to_string() == "queue is full"));
+    let _: Full<u32> = match full {
+        PutError::Full(f) => f,
+        PutError::ShutDown(_) => unreachable!(),
+    };
+    q.shutdown_immediate();
+    let shut: ShutDown = q.get().unwrap_err();
+    assert_eq!(shut, ShutDown::new());
+    let get_err: GetError = q.get_nowait().unwrap_err();
+    assert!(get_err.is_shutdown());
+
+    let lifo = LifoQueue::new(0);
+    lifo.put(1).unwrap();
+    lifo.put(2).unwrap();
+    assert_eq!(lifo.get(), Ok(2));
+    let prio = PriorityQueue::new(0);
+    prio.put((2, "b")).unwrap();
+    prio.put((1, "a")).unwrap();
+    assert_eq!(prio.get(), Ok((1, "a")));
+    let simple: SimpleQueue<&str> = SimpleQueue::new();
+    simple.put("x");
+    assert_eq!(simple.get(), "x");
+    assert_eq!(simple.get_timeout(Duration::from_millis(1)), Err(Empty));
 }

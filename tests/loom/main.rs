@@ -8,6 +8,7 @@ mod condition;
 mod core_model;
 mod event;
 mod lock;
+mod queue;
 mod rlock;
 mod semaphore;
 mod thread;

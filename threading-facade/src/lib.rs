@@ -1,7 +1,9 @@
 //! Python's `threading` for Rust: `Lock`, `RLock`, `Condition`, `Semaphore`,
 //! `BoundedSemaphore`, `Event`, `Barrier`, `Thread` (with `current_thread`, `enumerate`,
 //! `excepthook`, …) and `Timer` under the names a Python programmer looks for,
-//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped.
+//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped. Python's `queue`
+//! module is here too: [`Queue`], [`LifoQueue`], [`PriorityQueue`] and [`SimpleQueue`] (also
+//! as the module [`queue`]).
 //!
 //! This crate is the facade: it re-exports the primitive crates (`threading-lock`,
 //! `threading-rlock`, …) as one Python-shaped API. Depend on it, or on a single primitive crate.
@@ -72,6 +74,16 @@ pub use threading_rlock::{RLock, RLockGuard, RLockState};
 pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 #[doc(inline)]
 pub use threading_condition::{Condition, ConditionGuard};
+#[doc(inline)]
+pub use threading_queue::{
+    Empty, Full, GetError, LifoQueue, PriorityQueue, PutError, Queue, ShutDown, SimpleQueue,
+};
+
+/// Python's `queue` module: [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`] and
+/// the errors [`Full`], [`Empty`], [`ShutDown`] (also at the crate root).
+#[doc(inline)]
+pub use threading_queue as queue;
+
 #[doc(inline)]
 pub use threading_event::Event;
 #[doc(inline)]

@@ -126,6 +126,9 @@ pub enum ValueErrorKind {
     /// size ("size not valid: 100 bytes"); this one states the rule instead:
     /// "size not valid: must be 0 or at least 32768 bytes".
     StackSize,
+    /// `Queue.task_done()` called more times than items were put:
+    /// "task_done() called too many times".
+    TaskDoneTooManyTimes,
 }
 
 impl ValueError {
@@ -149,6 +152,7 @@ impl ValueError {
             ValueErrorKind::ReleaseCountZero => "n must be one or more",
             ValueErrorKind::BarrierParties => "parties must be > 0",
             ValueErrorKind::StackSize => "size not valid: must be 0 or at least 32768 bytes",
+            ValueErrorKind::TaskDoneTooManyTimes => "task_done() called too many times",
         }
     }
 }

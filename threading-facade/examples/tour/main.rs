@@ -4,6 +4,7 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+mod queue;
 mod semaphore;
 mod thread;
 mod timer;
@@ -16,4 +17,5 @@ fn main() {
     barrier::run();
     thread::run();
     timer::run();
+    queue::run();
 }
