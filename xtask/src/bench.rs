@@ -17,6 +17,10 @@
 //!    and variants named `threading_*`), against the fastest other implementation (the "best
 //!    Rust peer") and CPython, with the [`TARGETS`] checked in a last column.
 //!
+//! `--runs N` repeats steps 2–3 N times and reports, per measurement, the median of the passes:
+//! on a shared machine the load changes between the seconds-long windows in which criterion
+//! measures each implementation, and one pass can be off by tens of percent.
+//!
 //! The table is also written to `<target>/bench-report.md`.
 
 use std::collections::BTreeMap;
@@ -43,18 +47,32 @@ pub(crate) struct Options {
     pub(crate) filter: Vec<String>,
     /// Arguments for criterion (after `--`), or [`DEFAULT_CRITERION_ARGS`].
     pub(crate) criterion_args: Vec<String>,
+    /// Passes over all benches (`--runs N`); the table shows the median of the passes.
+    pub(crate) runs: u32,
 }
 
 impl Options {
-    /// Parses `[FILTER] [-- CRITERION-ARGS]`; FILTER may list several names: `lock,rlock`.
+    /// Parses `[--runs N] [FILTER] [-- CRITERION-ARGS]`; FILTER may list several names:
+    /// `lock,rlock`.
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
         let mut filter = Vec::new();
         let mut criterion_args = None;
         let mut seen_filter = false;
+        let mut runs = 1;
         let mut it = args.iter();
         while let Some(a) = it.next() {
             if a == "--" {
                 criterion_args = Some(it.by_ref().cloned().collect());
+            } else if a == "--runs" || a.starts_with("--runs=") {
+                let n = match a.strip_prefix("--runs=") {
+                    Some(n) => n,
+                    None => it.next().ok_or("`--runs` needs a number")?,
+                };
+                runs = n
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("`--runs` needs a positive number, got `{n}`"))?;
             } else if a.starts_with('-') {
                 return Err(format!(
                     "unknown option `{a}` for `bench` (criterion options go after `--`; see `cargo xtask help`)"
@@ -75,7 +93,7 @@ impl Options {
         }
         let criterion_args = criterion_args
             .unwrap_or_else(|| DEFAULT_CRITERION_ARGS.iter().map(|s| (*s).to_owned()).collect());
-        Ok(Options { filter, criterion_args })
+        Ok(Options { filter, criterion_args, runs })
     }
 }
 
@@ -439,10 +457,12 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// The whole report: a heading line, the table, a legend and the notes.
-pub(crate) fn report(table: &str, date: &str, args: &[String], notes: &[String]) -> String {
+pub(crate) fn report(table: &str, date: &str, o: &Options, notes: &[String]) -> String {
+    let passes =
+        if o.runs > 1 { format!(", the median of {} passes", o.runs) } else { String::new() };
     let mut out = format!(
-        "`cargo xtask bench` on {date} (criterion args: `{}`): medians per operation.\n\n",
-        args.join(" ")
+        "`cargo xtask bench` on {date} (criterion args: `{}`{passes}): medians per operation.\n\n",
+        o.criterion_args.join(" ")
     );
     out.push_str(table);
     out.push_str(
@@ -500,7 +520,126 @@ fn run_cpython(
     Ok(())
 }
 
-/// Runs the selected benches and scripts, prints the table and writes it to
+/// What one pass over the selected benches measured.
+#[derive(Debug, Default)]
+struct Pass {
+    rust: Vec<Measurement>,
+    cpython: Vec<Measurement>,
+}
+
+/// Everything `run` keeps track of across passes.
+#[derive(Debug, Default)]
+struct Log {
+    notes: Vec<String>,
+    failed: Vec<String>,
+    python_missing: bool,
+}
+
+impl Log {
+    /// Adds a note unless an earlier pass already made it.
+    fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+}
+
+/// One pass: every selected bench, then its crate's CPython script; the results read back.
+fn run_pass(
+    root: &Path,
+    selected: &[BenchTarget],
+    o: &Options,
+    criterion_home: &Path,
+    log: &mut Log,
+) -> Pass {
+    // Whole seconds, so a file system with coarse timestamps still counts this pass's files.
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since = UNIX_EPOCH + Duration::from_secs(now.as_secs());
+    let mut pass = Pass::default();
+    let mut scripts_run: Vec<&str> = Vec::new();
+    let mut script_notes = Vec::new();
+    for b in selected {
+        eprintln!(
+            "xtask: cargo bench -p {} --bench {} -- {}",
+            b.package(),
+            b.name,
+            o.criterion_args.join(" ")
+        );
+        let mut cmd = Command::new(util::cargo());
+        cmd.current_dir(root)
+            .args(["bench", "-p", &b.package(), "--bench", &b.name, "--"])
+            .args(&o.criterion_args)
+            .env("CRITERION_HOME", criterion_home);
+        if let Err(e) = util::run_status(&mut cmd) {
+            log.note(format!("bench `{}` of {} failed: {e}", b.name, b.package()));
+            if !log.failed.contains(&b.name) {
+                log.failed.push(b.name.clone());
+            }
+        }
+        if log.python_missing || scripts_run.contains(&b.dir.as_str()) {
+            continue;
+        }
+        scripts_run.push(&b.dir);
+        let script = root.join("benches/cpython").join(format!("{}.py", b.dir));
+        if !script.is_file() {
+            log.note(format!("no CPython script benches/cpython/{}.py", b.dir));
+            continue;
+        }
+        eprintln!("xtask: {} {}", python(), script.display());
+        match run_cpython(&script, &mut pass.cpython, &mut script_notes) {
+            Ok(()) => {}
+            Err(None) => {
+                log.python_missing = true;
+                log.note(format!("`{}` not found: the CPython columns are empty", python()));
+            }
+            Err(Some(e)) => script_notes.push(format!("{}: {e}", script.display())),
+        }
+    }
+    let (rust, read_notes) = collect_criterion(criterion_home, since);
+    pass.rust = rust;
+    for n in script_notes.into_iter().chain(read_notes) {
+        log.note(n);
+    }
+    for b in selected {
+        if !pass.rust.iter().any(|m| m.group == b.dir) && !log.failed.contains(&b.name) {
+            log.note(format!(
+                "no criterion results in group `{}` from bench `{}` (a placeholder, or other group names)",
+                b.dir, b.name
+            ));
+        }
+    }
+    pass
+}
+
+/// The median over several passes of each `(group, case, impl)`, in the order of first
+/// appearance (a measurement missing from some passes uses the ones it has).
+pub(crate) fn merge_passes(passes: &[Vec<Measurement>]) -> Vec<Measurement> {
+    let mut merged: Vec<(Measurement, Vec<f64>)> = Vec::new();
+    for m in passes.iter().flatten() {
+        match merged
+            .iter_mut()
+            .find(|(k, _)| k.group == m.group && k.case == m.case && k.imp == m.imp)
+        {
+            Some((_, values)) => values.push(m.ns),
+            None => merged.push((m.clone(), vec![m.ns])),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(mut m, mut values)| {
+            values.sort_by(f64::total_cmp);
+            let mid = values.len() / 2;
+            m.ns = if values.len() % 2 == 1 {
+                values[mid]
+            } else {
+                (values[mid - 1] + values[mid]) / 2.0
+            };
+            m
+        })
+        .collect()
+}
+
+/// Runs the selected benches and scripts (`--runs` times), prints the table and writes it to
 /// `<target>/bench-report.md`. An error if a bench failed (after the table is printed).
 pub(crate) fn run(o: &Options) -> Result<(), String> {
     let root = util::workspace_root();
@@ -512,70 +651,29 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
         Some(h) if !h.is_empty() => root.join(PathBuf::from(h)),
         _ => util::target_dir().join("criterion"),
     };
-    // Whole seconds, so a file system with coarse timestamps still counts this run's files.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    let since = UNIX_EPOCH + Duration::from_secs(now.as_secs());
-
-    let mut notes = Vec::new();
-    let mut failed = Vec::new();
-    let mut cpython = Vec::new();
-    let mut python_missing = false;
-    let mut scripts_run: Vec<&str> = Vec::new();
-    for b in &selected {
-        eprintln!(
-            "xtask: cargo bench -p {} --bench {} -- {}",
-            b.package(),
-            b.name,
-            o.criterion_args.join(" ")
-        );
-        let mut cmd = Command::new(util::cargo());
-        cmd.current_dir(&root)
-            .args(["bench", "-p", &b.package(), "--bench", &b.name, "--"])
-            .args(&o.criterion_args)
-            .env("CRITERION_HOME", &criterion_home);
-        if let Err(e) = util::run_status(&mut cmd) {
-            notes.push(format!("bench `{}` of {} failed: {e}", b.name, b.package()));
-            failed.push(b.name.clone());
+    let mut log = Log::default();
+    let (mut rust, mut cpython) = (Vec::new(), Vec::new());
+    for pass in 1..=o.runs {
+        if o.runs > 1 {
+            eprintln!("xtask: bench pass {pass} of {}", o.runs);
         }
-        if python_missing || scripts_run.contains(&b.dir.as_str()) {
-            continue;
-        }
-        scripts_run.push(&b.dir);
-        let script = root.join("benches/cpython").join(format!("{}.py", b.dir));
-        if !script.is_file() {
-            notes.push(format!("no CPython script benches/cpython/{}.py", b.dir));
-            continue;
-        }
-        eprintln!("xtask: {} {}", python(), script.display());
-        match run_cpython(&script, &mut cpython, &mut notes) {
-            Ok(()) => {}
-            Err(None) => {
-                python_missing = true;
-                notes.push(format!("`{}` not found: the CPython columns are empty", python()));
-            }
-            Err(Some(e)) => notes.push(format!("{}: {e}", script.display())),
-        }
+        let p = run_pass(&root, &selected, o, &criterion_home, &mut log);
+        rust.push(p.rust);
+        cpython.push(p.cpython);
     }
-
-    let (rust, read_notes) = collect_criterion(&criterion_home, since);
-    notes.extend(read_notes);
-    for b in &selected {
-        if !rust.iter().any(|m| m.group == b.dir) && !failed.contains(&b.name) {
-            notes.push(format!(
-                "no criterion results in group `{}` from bench `{}` (a placeholder, or other group names)",
-                b.dir, b.name
-            ));
-        }
-    }
-    let table = build_table(&rust, &cpython, TARGETS);
-    let text = report(&table, &today(), &o.criterion_args, &notes);
+    let table = build_table(&merge_passes(&rust), &merge_passes(&cpython), TARGETS);
+    let text = report(&table, &today(), o, &log.notes);
     println!("\n{text}");
     let path = util::target_dir().join("bench-report.md");
     match std::fs::write(&path, &text) {
         Ok(()) => println!("(written to {})", path.display()),
         Err(e) => eprintln!("xtask: cannot write {}: {e}", path.display()),
     }
-    if failed.is_empty() { Ok(()) } else { Err(format!("benches failed: {}", failed.join(", "))) }
+    if log.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("benches failed: {}", log.failed.join(", ")))
+    }
 }
 
 #[cfg(test)]
@@ -616,6 +714,20 @@ mod tests {
     fn options_reject_bad_input() {
         assert!(Options::parse(&args(&["--measurement-time", "1"])).is_err());
         assert!(Options::parse(&args(&["lock", "rlock"])).is_err());
+        assert!(Options::parse(&args(&["--runs"])).is_err());
+        assert!(Options::parse(&args(&["--runs", "0"])).is_err());
+        assert!(Options::parse(&args(&["--runs=x"])).is_err());
+    }
+
+    #[test]
+    fn options_runs() {
+        assert_eq!(Options::parse(&[]).unwrap().runs, 1);
+        let o = Options::parse(&args(&["--runs", "3", "lock"])).unwrap();
+        assert_eq!((o.runs, o.filter.clone()), (3, args(&["lock"])));
+        assert_eq!(Options::parse(&args(&["lock", "--runs=2"])).unwrap().runs, 2);
+        // After `--` it is criterion's.
+        let o = Options::parse(&args(&["--", "--runs", "3"])).unwrap();
+        assert_eq!((o.runs, o.criterion_args), (1, args(&["--runs", "3"])));
     }
 
     #[test]
@@ -812,20 +924,36 @@ mod tests {
 
     #[test]
     fn report_has_the_table_legend_and_notes() {
-        let text = report(
-            "| t |\n",
-            "2026-01-01",
-            &args(&["--warm-up-time", "1"]),
-            &["python3 missing".into()],
-        );
+        let o = Options::parse(&args(&["--", "--warm-up-time", "1"])).unwrap();
+        let text = report("| t |\n", "2026-01-01", &o, &["python3 missing".into()]);
         assert!(
             text.starts_with(
-                "`cargo xtask bench` on 2026-01-01 (criterion args: `--warm-up-time 1`)"
+                "`cargo xtask bench` on 2026-01-01 (criterion args: `--warm-up-time 1`): medians"
             ),
             "{text}"
         );
         assert!(text.contains("| t |\n"), "{text}");
         assert!(text.contains("≤ 1.00 means we are at least as fast"), "{text}");
         assert!(text.contains("* python3 missing"), "{text}");
+        let o = Options::parse(&args(&["--runs", "3"])).unwrap();
+        let text = report("| t |\n", "2026-01-01", &o, &[]);
+        assert!(text.contains("the median of 3 passes"), "{text}");
+        assert!(!text.contains("Notes"), "{text}");
+    }
+
+    #[test]
+    fn passes_merge_to_medians() {
+        let passes = [
+            vec![m("g", "a", "threading", 3.0), m("g", "a", "std", 10.0)],
+            vec![m("g", "a", "std", 30.0), m("g", "a", "threading", 1.0), m("g", "b", "std", 5.0)],
+            vec![m("g", "a", "threading", 2.0), m("g", "a", "std", 20.0)],
+        ];
+        assert_eq!(
+            merge_passes(&passes),
+            [m("g", "a", "threading", 2.0), m("g", "a", "std", 20.0), m("g", "b", "std", 5.0)]
+        );
+        // An even count: the mean of the middle two.
+        assert_eq!(merge_passes(&passes[..2])[0], m("g", "a", "threading", 2.0));
+        assert!(merge_passes(&[]).is_empty());
     }
 }
