@@ -1,7 +1,8 @@
 //! loom models of [`threading::Lock`], run on the shipped code: mutual exclusion, no lost
 //! wake-up (a release always lets a parked acquirer through), timed acquires racing a release
 //! while the clock expires at any point (and not stranding another sleeper through the `PARKED`
-//! bit), release from another thread, racing releases, spurious wake-ups and `try_acquire`.
+//! bit), release from another thread, racing releases (also while a wake-up is under way),
+//! spurious wake-ups and `try_acquire`.
 
 use std::time::Duration;
 
@@ -154,6 +155,37 @@ fn racing_releases() {
             _ => panic!("both releases of a locked lock failed"),
         }
         assert_eq!(s.lock.release().unwrap_err().kind(), RuntimeErrorKind::ReleaseUnlocked);
+    });
+}
+
+/// Two acquirers asleep; the holder's release wakes one and, the other still sleeping, puts
+/// `PARKED` back on the now free lock; the holder's second (stray) release can land on exactly
+/// that state. Its swap wipes the hint, so it must wake a sleeper too, or the woken acquirer's
+/// fast-path release strands the other one (a loom deadlock). Every acquisition is released
+/// exactly once in the end, whoever's release did it.
+#[test]
+fn stray_release_during_wakeup() {
+    check("lock::stray_release_during_wakeup", || {
+        let s = shared();
+        s.lock.acquire();
+        let sleepers = [(); 2].map(|()| {
+            spawn(&s, |s| {
+                s.lock.acquire();
+                s.lock.release()
+            })
+        });
+        wait_parked(2);
+        let mut results = vec![s.lock.release(), s.lock.release()];
+        results.extend(sleepers.map(|t| t.join().unwrap()));
+        for r in &results {
+            if let Err(e) = r {
+                assert_eq!(e.kind(), RuntimeErrorKind::ReleaseUnlocked);
+            }
+        }
+        // Three acquisitions, four releases: the lock ends free and exactly one release failed.
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3, "{results:?}");
+        assert!(!s.lock.locked());
+        assert_eq!(clock::parked(), 0);
     });
 }
 

@@ -25,10 +25,12 @@ Commands:
         algorithm code, [lints] workspace = true, //! headers, no #[ignore], README mapping
         table, a loom model and a bench per primitive). --fix rewrites the README mapping block
         from threading-facade/src/mapping.md.
-  bench [FILTER] [-- CRITERION-ARGS]
+  bench [--runs N] [FILTER] [-- CRITERION-ARGS]
         Run every criterion bench (default args: --warm-up-time 1 --measurement-time 3) and the
         CPython scripts in benches/cpython, then print a table of medians and ratios
-        (also written to <target>/bench-report.md).
+        (also written to <target>/bench-report.md). FILTER selects crates or benches by name
+        (`lock,rlock`); --runs N repeats everything N times and reports the median of the
+        passes (for a noisy machine).
   ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
   help  This text.
 ";

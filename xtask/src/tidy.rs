@@ -12,7 +12,9 @@
 //! * the README mapping block equals the table in `threading-facade/src/mapping.md`
 //!   (`--fix` rewrites it);
 //! * every primitive crate past the stub stage (≥ 50 lines of src) has a loom model file that
-//!   calls `check(` and a criterion bench.
+//!   calls `check(` and a criterion bench; every primitive with a criterion bench (one that
+//!   calls `criterion_main!`, so placeholders are skipped) has its CPython side,
+//!   `benches/cpython/<dir>.py`, for the ratio column of `cargo xtask bench`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -548,6 +550,32 @@ pub(crate) fn check_primitive(
     findings
 }
 
+/// Rule (g), CPython side, for primitive crate `crates/<dir>`: given the sources of its bench
+/// files, if one of them is a criterion bench (calls `criterion_main!`), the CPython script
+/// `benches/cpython/<dir>.py` exists. A bench that is still a placeholder needs no script yet.
+pub(crate) fn check_cpython_script(
+    dir: &str,
+    bench_sources: &[String],
+    script_exists: bool,
+) -> Vec<Finding> {
+    let is_criterion = bench_sources.iter().any(|src| {
+        let t = tokens(src);
+        t.windows(2)
+            .any(|w| w[0].tok == Tok::Ident("criterion_main".into()) && w[1].tok == Tok::Punct('!'))
+    });
+    if !is_criterion || script_exists {
+        return Vec::new();
+    }
+    let script = format!("benches/cpython/{dir}.py");
+    vec![Finding::new(
+        &script,
+        0,
+        format!(
+            "crates/{dir} has a criterion bench but no CPython script {script} (the same cases, one JSON line {{\"group\", \"case\", \"ns\"}} per case; see benches/cpython/lock.py)"
+        ),
+    )]
+}
+
 // ---------------------------------------------------------------------------------------------
 // The walker
 
@@ -677,6 +705,9 @@ pub(crate) fn tidy(root: &Path) -> Result<Report, String> {
                 PENDING_LOOM_MODELS.contains(&dir.as_str()) && f.path.starts_with("tests/loom/");
             if pending { warnings.push(f) } else { findings.push(f) }
         }
+        let bench_sources = benches.iter().map(|b| read(root, b)).collect::<Result<Vec<_>, _>>()?;
+        let script = root.join(format!("benches/cpython/{dir}.py")).is_file();
+        findings.extend(check_cpython_script(&dir, &bench_sources, script));
     }
     Ok(Report { findings, warnings, files })
 }
@@ -887,5 +918,18 @@ mod tests {
         assert_eq!(check_primitive("x", 500, Some(model), &[]).len(), 1);
         assert_eq!(check_primitive("x", 500, None, &[]).len(), 2);
         assert!(check_primitive("x", STUB_LINES - 1, None, &[]).is_empty(), "stubs are skipped");
+    }
+
+    #[test]
+    fn cpython_script_rule() {
+        let bench = "//! b\nuse criterion::criterion_main;\ncriterion_main!(benches);\n".to_owned();
+        let placeholder = "//! placeholder: criterion_main! comes later\nfn main() {}\n".to_owned();
+        assert!(check_cpython_script("x", std::slice::from_ref(&bench), true).is_empty());
+        let f = check_cpython_script("x", &[placeholder.clone(), bench], false);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].path, "benches/cpython/x.py");
+        assert!(f[0].message.contains("crates/x has a criterion bench"), "{f:?}");
+        assert!(check_cpython_script("x", &[placeholder], false).is_empty(), "placeholders wait");
+        assert!(check_cpython_script("x", &[], false).is_empty(), "no bench, no script needed");
     }
 }
