@@ -36,6 +36,7 @@ fn main() {
         "deep" => deep(&arg(1)),
         "start-retry" => start_retry(),
         "many" => many(arg(1).parse().expect("a thread count")),
+        "unjoined" => unjoined(),
         other => panic!("unknown mode {other:?}"),
     }
 }
@@ -228,6 +229,22 @@ fn start_retry() {
 /// `n` short threads, 100 at a time, leave the registry and the record count as they were.
 /// Expected stdout: `before: E R`, `after: E R` with the same numbers (E = `enumerate().len()`,
 /// R = `live_records()`).
+/// `test_leak_without_join`: a thread that nobody joins still frees its record once it ends.
+/// Prints `before: <entries> <records>` and `after: …`, as `many` does.
+fn unjoined() {
+    let before = (enumerate().len(), live_records());
+    println!("before: {} {}", before.0, before.1);
+    let ran = Arc::new(Event::new());
+    let r = Arc::clone(&ran);
+    Thread::new(move || r.set()).start().unwrap();
+    ran.wait();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while (enumerate().len(), live_records()) != before && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    println!("after: {} {}", enumerate().len(), live_records());
+}
+
 fn many(n: usize) {
     let before = (enumerate().len(), live_records());
     println!("before: {} {}", before.0, before.1);
