@@ -32,7 +32,7 @@ impl Guarded {
         let now = self.inside.fetch_add(1, SeqCst) + 1;
         assert!(now <= max_inside, "{now} threads inside, at most {max_inside} allowed");
         let v = self.value.load(Relaxed);
-        if v % 64 == 0 {
+        if v.is_multiple_of(64) {
             thread::yield_now(); // widen the window for a second thread to slip in
         }
         self.value.store(v + 1, Relaxed);

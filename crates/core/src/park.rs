@@ -2,7 +2,7 @@
 //!
 //! Same signatures and semantics as [`parking_lot_core`]; in production every function here is
 //! an `#[inline]` call straight into it. Under loom the same functions are backed by a registry
-//! guarded by a loom `Mutex` ([`crate::model`]), which keeps `parking_lot_core`'s contract:
+//! guarded by a loom `Mutex` (`threading_core::model`, compiled only under loom), which keeps `parking_lot_core`'s contract:
 //!
 //! * `validate` runs with the queue locked; if it returns `false` the thread does not sleep and
 //!   gets [`ParkResult::Invalid`];

@@ -4,8 +4,8 @@
 //! one place a timeout becomes a deadline, and it maps a `Duration` too large to represent (for
 //! example `Duration::MAX`) to `None` instead of panicking on `Instant` overflow.
 //!
-//! Under loom, time stands still until a test calls [`crate::model::clock::expire`] (every timed
-//! wait, now or later, times out) or [`crate::model::clock::advance`]. A model without a clock
+//! Under loom, time stands still until a test calls `model::clock::expire` (every timed
+//! wait, now or later, times out) or `model::clock::advance`. A model without a clock
 //! thread therefore means "time never runs out", and a missing wake-up shows as a loom deadlock.
 
 use std::time::Duration;
