@@ -1,6 +1,7 @@
 //! Python's `threading` for Rust: `Lock`, `RLock`, `Condition`, `Semaphore`,
-//! `BoundedSemaphore`, `Event` and `Barrier` under the names a Python programmer looks for,
-//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped.
+//! `BoundedSemaphore`, `Event`, `Barrier` and `local` (as `Local`) under the names a Python
+//! programmer looks for, every algorithm model-checked with [loom](https://docs.rs/loom) as
+//! shipped.
 //!
 //! This crate is the facade: it re-exports the primitive crates (`threading-lock`,
 //! `threading-rlock`, …) as one Python-shaped API. Depend on it, or on a single primitive crate.
@@ -67,6 +68,8 @@ pub use threading_rlock::{RLock, RLockGuard, RLockState};
 pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 #[doc(inline)]
 pub use threading_condition::{Condition, ConditionGuard};
+#[doc(inline)]
+pub use threading_local::Local;
 
 // Work in progress (issue 3): replaced by explicit lists once the crates settle.
 #[doc(inline)]
