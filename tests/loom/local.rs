@@ -124,12 +124,17 @@ fn drop_local_while_thread_exits() {
 
 /// A `Local` dropped on the main thread while the owner of a value is alive (LOCAL-08): the
 /// drop takes the value out of the owner's table and drops it on the main thread; the owner's
-/// exit later finds nothing to drop.
+/// exit later finds nothing to drop. The main thread's own table is listed too, with the
+/// dropped `Local`'s slot allocated but empty (ids 2 and 3 share a bucket), which the drop
+/// must skip.
 #[test]
 fn dropped_on_another_thread_while_owner_lives() {
     check("local::dropped_on_another_thread_while_owner_lives", || {
         let drops = Arc::new(AtomicUsize::new(0));
-        let local = counted(0, 0, &drops);
+        let first = counted(1, 0, &drops);
+        first.with(|_| ()); // id 1
+        let local = counted(0, 0, &drops); // id 2, in the child
+        let third = counted(2, 0, &drops); // id 3, in the main thread
         let used = Arc::new(AtomicBool::new(false));
         let dropped = Arc::new(AtomicBool::new(false));
         let (l, u, d) = (Arc::clone(&local), Arc::clone(&used), Arc::clone(&dropped));
@@ -142,13 +147,17 @@ fn dropped_on_another_thread_while_owner_lives() {
             threading_core::thread::current_id()
         });
         wait_for(|| used.load(SeqCst));
+        third.with(|_| ());
         drop(local);
         let taken = drops.load(SeqCst);
         dropped.store(true, SeqCst);
         let child = child.join().unwrap();
         assert_eq!(taken, bit(0, child), "the drop did not take the live thread's value");
-        wait_dropped(&drops, bit(0, child), 0);
+        wait_dropped(&drops, bit(0, child), 1);
         assert_eq!(drops.load(SeqCst), bit(0, child));
+        drop((first, third));
+        let main = threading_core::thread::current_id();
+        assert_eq!(drops.load(SeqCst), bit(0, child) | bit(1, main) | bit(2, main));
     });
 }
 

@@ -185,7 +185,7 @@ impl Table {
         // initialised here and may be dropped on this thread. The swap makes this thread the
         // only one that ever sees the entry again.
         let entry = slot.swap(ptr::null_mut(), Ordering::Acquire);
-        (!entry.is_null()).then_some(Owned(entry))
+        (!entry.is_null()).then(|| Owned(entry))
     }
 }
 
