@@ -17,8 +17,8 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard, RLock,
-    RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Local, Lock, LockGuard,
+    RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
 };
 
 /// Asserts at compile time that each type is `Send + Sync`.
@@ -128,6 +128,15 @@ assert_not_send!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 assert_send_sync!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unpin!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unwind_safe!(Barrier, BrokenBarrierError);
+
+// Local: shared by `&`/`Arc`/`static` whenever `T: Send`, even if `T` is not `Sync` (a thread
+// only ever reaches its own value); not shareable or sendable for a `T` that cannot be dropped
+// on another thread.
+assert_send_sync!(Local<u32>, Local<std::cell::Cell<u32>>, Local<std::cell::RefCell<Vec<u8>>>);
+assert_unpin!(Local<std::cell::Cell<u32>>);
+assert_unwind_safe!(Local<u32>, Local<std::sync::atomic::AtomicU32>);
+assert_not_send!(Local<std::rc::Rc<u8>>);
+assert_not_sync!(Local<std::rc::Rc<u8>>);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

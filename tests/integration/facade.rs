@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard,
+    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Local, Lock, LockGuard,
     Lockable, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError,
     ValueErrorKind,
 };
@@ -36,6 +36,7 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<Barrier>, "Barrier"),
     (type_name::<BarrierBuilder>, "BarrierBuilder"),
     (type_name::<BrokenBarrierError>, "BrokenBarrierError"),
+    (type_name::<Local<u8>>, "Local"),
     // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
 ];
 
@@ -184,4 +185,22 @@ fn facade_barrier() {
     let err: BrokenBarrierError = barrier.wait().unwrap_err();
     assert_eq!(err.to_string(), "barrier is broken");
     assert!(Barrier::try_new(0).is_err());
+}
+
+#[test]
+fn facade_local() {
+    // Python's doctest: a thread sets its own value; the main thread's is unchanged.
+    let mydata = Arc::new(Local::new(|| std::cell::Cell::new(0)));
+    mydata.set(42);
+    let d = Arc::clone(&mydata);
+    let seen = thread::spawn(move || {
+        let fresh = d.get();
+        d.set(11);
+        (fresh, d.get())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(seen, (0, 11));
+    assert_eq!(mydata.get(), 42);
+    assert_eq!(mydata.with(std::cell::Cell::get), 42);
 }
