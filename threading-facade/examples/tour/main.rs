@@ -3,6 +3,7 @@
 mod barrier;
 mod condition;
 mod event;
+mod local;
 mod lock;
 mod semaphore;
 
@@ -12,4 +13,5 @@ fn main() {
     event::run();
     condition::run();
     barrier::run();
+    local::run();
 }
