@@ -196,14 +196,21 @@ impl Table {
 /// `table` came from `Table::create`, belongs to the calling thread, and is no longer
 /// reachable from this thread's `THREAD` (so no `Local` access can find it).
 unsafe fn teardown(table: *const Table) {
-    // SAFETY: the caller's contract; we take ownership back from `Box::into_raw`.
-    let table = unsafe { Box::from_raw(table.cast_mut()) };
-    // Acquire: pairs with the registry's Release store when it is dropped (loom only).
-    if !table.detached.load(Ordering::Acquire) {
-        // After this, no other thread can reach the table: they only do so under the lock,
-        // through the registry's list.
-        REGISTRY.unregister(&table);
+    {
+        // Only a shared reference while the table is listed: other threads may still read it
+        // and write its `pos` under the lock (a `Box` here would claim unique access too early).
+        // SAFETY: the caller's contract: the table is alive.
+        let shared = unsafe { &*table };
+        // Acquire: pairs with the registry's Release store when it is dropped (loom only).
+        if !shared.detached.load(Ordering::Acquire) {
+            // After this, no other thread can reach the table: they only do so under the lock,
+            // through the registry's list.
+            REGISTRY.unregister(shared);
+        }
     }
+    // SAFETY: unlisted (or the registry is gone), so this thread alone can reach the table; we
+    // take ownership back from `Box::into_raw`.
+    let table = unsafe { Box::from_raw(table.cast_mut()) };
     let mut owned = Vec::new();
     for (b, bucket) in table.buckets.iter().enumerate().take(table.top.get()).skip(1) {
         let bucket = bucket.load(Ordering::Relaxed);
