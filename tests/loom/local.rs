@@ -1,8 +1,9 @@
 //! loom models of [`threading::Local`], run on the shipped code with loom's atomics, lock and
 //! thread-locals: two threads initialising and using their own values at once (the first use
 //! races the id assignment and both table registrations), values dropped exactly once at thread
-//! exit, a `Local` dropped while a thread that used it is exiting, a `Local` dropped on another
-//! thread while the owner of a value is still alive, and a reused id starting empty.
+//! exit (also with two threads exiting at once), a `Local` dropped while a thread that used it
+//! is exiting, a `Local` dropped on another thread while the owner of a value is still alive,
+//! and a reused id starting empty.
 //!
 //! Every value sets its own bit in a shared mask when dropped and fails if the bit was already
 //! set, so a double drop fails the model; a value never dropped shows as a wait that never
@@ -93,6 +94,32 @@ fn two_threads_own_values() {
         assert_eq!(drops.load(SeqCst), bit(0, child), "a value dropped too early");
         drop(local);
         assert_eq!(drops.load(SeqCst), bit(0, child) | bit(0, main));
+    });
+}
+
+/// Two children exit at once while the main thread's table stays listed: each exit unlists
+/// its table (a swap-remove that may move the other's entry in the registry and rewrite its
+/// index, under the lock) and drops its own value, exactly once.
+#[test]
+fn two_threads_exit_at_once() {
+    check("local::two_threads_exit_at_once", || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let local = counted(0, 0, &drops);
+        local.with(|v| v.n.set(1));
+        let spawn = |n: u32| {
+            let l = Arc::clone(&local);
+            loom::thread::spawn(move || {
+                l.with(|v| v.n.set(n));
+                threading_core::thread::current_id()
+            })
+        };
+        let (a, b) = (spawn(2), spawn(3));
+        let (a, b) = (a.join().unwrap(), b.join().unwrap());
+        wait_dropped(&drops, bit(0, a) | bit(0, b), 1);
+        assert_eq!(local.with(|v| v.n.get()), 1);
+        let main = threading_core::thread::current_id();
+        drop(local);
+        assert_eq!(drops.load(SeqCst), bit(0, a) | bit(0, b) | bit(0, main));
     });
 }
 
