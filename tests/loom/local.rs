@@ -8,9 +8,14 @@
 //! Every value sets its own bit in a shared mask when dropped and fails if the bit was already
 //! set, so a double drop fails the model; a value never dropped shows as a wait that never
 //! ends (loom's branch limit). loom wakes a joiner before it drops the ended thread's
-//! thread-locals (where a thread frees its values), so the models wait for those drops, and for
-//! the thread's table to leave the registry, before the model ends: a loom global (the
-//! registry) is dropped with the model, and must not be used after that.
+//! thread-locals (where a thread drops its values and hands its table to the registry), so the
+//! models wait for those drops, and for the thread's table to be freed (`live_tables`, which
+//! frees handed-over tables first), before the model ends: a loom global (the registry) is
+//! dropped with the model, and must not be used after that. The model's main thread drops its
+//! thread-locals after the globals; its table is then freed by its own exit hook.
+//!
+//! A thread's exit takes no lock (loom cannot park a thread whose thread-locals are being
+//! dropped: `loom::thread::current()` is gone by then), which `--deep` (bound 3) would find.
 
 use std::cell::Cell;
 

@@ -22,18 +22,21 @@
 //!
 //! **Registry.** One global (`threading_core::global!`) [`Lock`](threading_lock::Lock) guards
 //! the list of live tables and the id allocator. It is taken only on cold paths: a thread's
-//! first use of any `Local` (registering its table), a `Local`'s first use anywhere (its id), a
-//! `Local`'s drop, and a thread's exit.
+//! first use of any `Local` (registering its table), a `Local`'s first use anywhere (its id)
+//! and a `Local`'s drop.
 //!
 //! **Thread exit.** Creating a table also touches a second thread-local whose destructor runs
-//! when the thread exits. It unlists the table from the registry (under the lock), takes every
-//! entry out of it, frees the buckets and the table, and only then drops the values. A value's
-//! `Drop` may itself use a `Local`: the first thread-local was cleared before the teardown, so
-//! such a use builds a new table (with fresh values) and the destructor loops until no table is
-//! left. A use after that destructor has finished (from a thread-local destructor that happens
-//! to run later) cannot create a value that would ever be dropped, so [`Local::with`] panics
-//! there and [`Local::try_with`] returns `None`, as `std`'s `LocalKey::with` does for a
-//! destroyed key.
+//! when the thread exits. It swaps every slot of the table to null, keeping the entries, then
+//! hands the emptied table to the registry with a lock-free push onto a "retired" stack, and
+//! only then drops the values. The next thread that takes the registry lock unlists and frees
+//! the retired tables. So a thread-local destructor never blocks on the lock (no waiting for
+//! another thread during thread exit, and nothing for loom's thread-local teardown to trip on).
+//! A value's `Drop` may itself use a `Local`: the first thread-local was cleared before the
+//! teardown, so such a use builds a new table (with fresh values) and the destructor loops
+//! until no table is left. A use after that destructor has finished (from a thread-local
+//! destructor that happens to run later) cannot create a value that would ever be dropped, so
+//! [`Local::with`] panics there and [`Local::try_with`] returns `None`, as `std`'s
+//! `LocalKey::with` does for a destroyed key.
 //!
 //! **`Local` drop.** With the lock held, for every listed table, swap the slot of this id to
 //! null and keep what was there; free the id; release the lock; drop the values taken (on the
@@ -42,16 +45,17 @@
 //!
 //! # Why it is correct
 //!
-//! *Each value is dropped exactly once.* It can be dropped by its own thread's exit or by the
-//! `Local`'s drop. Both take the registry lock. If the `Local` drop holds it first, it sees the
-//! table listed and empties the slot with a swap; the exit, later, finds the slot null. If the
-//! exit holds it first, it unlists the table, and the `Local` drop never sees the table; the
-//! exit alone empties it. A swap is the only way an entry leaves a slot, so no entry is taken
-//! twice.
+//! *Each value is dropped exactly once.* An entry leaves its slot only through a swap to
+//! null, done either by its thread's exit or by the `Local`'s drop, and exactly one swap sees
+//! it. Whoever gets it drops it; the other finds null. (So when a `Local` is dropped while a
+//! thread that used it is exiting, that thread's value may be dropped by the exiting thread,
+//! just after `drop` returned.)
 //!
 //! *No table is freed while another thread reads it.* Other threads read a table only while
-//! holding the registry lock and only if it is listed; a table is freed only after its thread
-//! unlisted it under the same lock. Buckets live exactly as long as their table.
+//! holding the registry lock and only if it is listed. A table is unlisted and freed only by a
+//! holder of that lock, and only after its owner handed it over: the owner's push (`Release`)
+//! is its last access, and the freeing thread's `Acquire` swap of the stack orders every
+//! earlier access of the owner before the free. Buckets live exactly as long as their table.
 //!
 //! *A new thread never sees an old value.* Each thread allocates its own table, starting with
 //! every slot null; a table is never handed to another thread (unlike the `thread_local`
@@ -63,8 +67,8 @@
 //! table was emptied, under the lock. A later owner of the id gets it under the lock and
 //! publishes it with a `Release` store; a thread that reads it with the fast path's `Acquire`
 //! load therefore sees those slots emptied (the swap happens-before its slot load). Tables
-//! created after the free start empty; tables being torn down are unlisted and unreachable from
-//! any `Local` access (their thread cleared its pointer first).
+//! created after the free start empty; a table being torn down is emptied by its owner and is
+//! unreachable from any `Local` access (its thread cleared its pointer first).
 //!
 //! *The owner's slot loads can be `Relaxed`.* Only the owner stores non-null entries and
 //! bucket pointers, so a non-null load is its own store; null loads take the slow path.
@@ -82,13 +86,16 @@
 //! for the same reason. Only this thread ever gets a reference to its value, so `T` need not
 //! be `Sync`.
 //!
-//! *Memory stays bounded.* A thread's table and values are freed when it exits; ids are reused
-//! smallest-first, so a table never grows past the number of `Local`s alive at once (rounded up
-//! to a power of two); the registry's lists shrink as tables are unlisted and ids freed.
+//! *Memory stays bounded.* A thread's values are dropped when it exits and its table is freed
+//! by the next registry operation (every thread's first use of a `Local` is one); ids are
+//! reused smallest-first, so a table never grows past the number of `Local`s alive at once
+//! (rounded up to a power of two); the registry's lists shrink as tables are freed and ids
+//! reused.
 //!
 //! The loom models in `tests/loom/local.rs` run this code with loom's atomics, lock and
 //! thread-locals: two threads initialising and using their own values at once, drops at thread
-//! exit, a `Local` dropped while its thread exits, and id reuse.
+//! exit (also two threads at once), a `Local` dropped while its thread exits or while its owner
+//! lives, and id reuse.
 
 use core::cell::{Cell, RefCell};
 use core::fmt;

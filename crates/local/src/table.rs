@@ -107,14 +107,19 @@ impl Drop for Owned {
 /// One thread's slots: `buckets[b]` points to `bucket_len(b)` slots, each null or an entry.
 ///
 /// Only the owner thread allocates buckets and stores entries. Other threads touch a table only
-/// while holding the registry lock and only to swap out the slot of a `Local` being dropped.
+/// while holding the registry lock: to swap out the slot of a `Local` being dropped, and, once
+/// the owner has exited and handed the table over ([`Registry::retire`]), to free it.
 pub(crate) struct Table {
     /// Bucket pointers; never moved or freed before the table is.
     buckets: [AtomicPtr<AtomicPtr<Header>>; BUCKETS],
-    /// One past the highest allocated bucket. Owner only (teardown runs on the owner thread).
-    top: Cell<usize>,
+    /// One past the highest allocated bucket. Written by the owner; read by the thread that
+    /// frees the table, after the hand-over.
+    top: UnsafeCell<usize>,
     /// Index in the registry's `tables`; read and written only under the registry lock.
     pos: UnsafeCell<usize>,
+    /// The next table on the registry's `retired` stack; written by the owner just before it
+    /// pushes the table, read under the lock by the thread that frees it.
+    next_retired: UnsafeCell<*const Table>,
     /// Set when the registry itself is dropped while this table is still listed. That happens
     /// only under loom, where a global lives for one model execution and the model's main
     /// thread drops its thread-locals after the globals; a real `static` is never dropped.
@@ -126,8 +131,9 @@ impl Table {
     fn create() -> *const Table {
         let table = Box::into_raw(Box::new(Table {
             buckets: core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
-            top: Cell::new(0),
+            top: UnsafeCell::new(0),
             pos: UnsafeCell::new(0),
+            next_retired: UnsafeCell::new(ptr::null()),
             detached: AtomicBool::new(false),
         }));
         REGISTRY.register(table);
@@ -164,7 +170,8 @@ impl Table {
             // Release: a thread dropping a `Local` loads this with Acquire before it touches
             // the (just initialised) slots.
             self.buckets[b].store(bucket, Ordering::Release);
-            self.top.set(self.top.get().max(b + 1));
+            // SAFETY: `top` is written only by the owner (this thread), before the hand-over.
+            self.top.with_mut(|top| unsafe { *top = (*top).max(b + 1) });
         }
         // SAFETY: bucket `b` has `bucket_len(b)` slots and lives as long as the table.
         unsafe { &*bucket.add(id - bucket_len(b)) }
@@ -187,49 +194,78 @@ impl Table {
         let entry = slot.swap(ptr::null_mut(), Ordering::Acquire);
         (!entry.is_null()).then(|| Owned(entry))
     }
+
+    /// Empties every slot: the owner, at its exit. An entry may be taken concurrently by a
+    /// `Local` being dropped (`take`); the swaps give each entry to exactly one of them.
+    fn take_all(&self) -> Vec<Owned> {
+        let mut owned = Vec::new();
+        // SAFETY: `top` is the owner's (this thread's).
+        let top = self.top.with(|top| unsafe { *top });
+        for (b, bucket) in self.buckets.iter().enumerate().take(top).skip(1) {
+            // Relaxed: the owner's own stores.
+            let bucket = bucket.load(Ordering::Relaxed);
+            if bucket.is_null() {
+                continue;
+            }
+            // SAFETY: bucket `b` has `bucket_len(b)` slots, alive as long as the table.
+            let slots = unsafe { core::slice::from_raw_parts(bucket, bucket_len(b)) };
+            for slot in slots {
+                // Relaxed: a non-null entry is this thread's own store; a racing `take` only
+                // ever stores null.
+                let entry = slot.swap(ptr::null_mut(), Ordering::Relaxed);
+                if !entry.is_null() {
+                    owned.push(Owned(entry));
+                }
+            }
+        }
+        owned
+    }
+
+    /// Frees the table and its buckets (their slots are all empty).
+    ///
+    /// # Safety
+    ///
+    /// `table` came from `Table::create` and nobody else can reach it any more: it is unlisted
+    /// and its owner has handed it over (or, under loom, the registry is gone and the caller
+    /// is the owner).
+    unsafe fn free(table: *const Table) {
+        // SAFETY: the caller's contract; we take ownership back from `Box::into_raw`.
+        let table = unsafe { Box::from_raw(table.cast_mut()) };
+        // SAFETY: the owner's last write of `top` happened-before the hand-over.
+        let top = table.top.with(|top| unsafe { *top });
+        for (b, bucket) in table.buckets.iter().enumerate().take(top).skip(1) {
+            let bucket = bucket.load(Ordering::Relaxed);
+            if !bucket.is_null() {
+                // SAFETY: an allocated bucket `b` came from a boxed slice of `bucket_len(b)`
+                // slots; the table is ours alone.
+                drop(unsafe {
+                    Box::from_raw(ptr::slice_from_raw_parts_mut(bucket, bucket_len(b)))
+                });
+            }
+        }
+    }
 }
 
-/// Frees `table`, dropping every value still in it. Runs on the owner thread at its exit.
+/// Runs at the exit of the thread that owns `table` (from its exit hook): empties the table,
+/// hands it over to the registry, then drops the values. Takes no lock, so a thread-local
+/// destructor never waits for another thread here.
 ///
 /// # Safety
 ///
 /// `table` came from `Table::create`, belongs to the calling thread, and is no longer
 /// reachable from this thread's `THREAD` (so no `Local` access can find it).
 unsafe fn teardown(table: *const Table) {
-    {
-        // Only a shared reference while the table is listed: other threads may still read it
-        // and write its `pos` under the lock (a `Box` here would claim unique access too early).
-        // SAFETY: the caller's contract: the table is alive.
-        let shared = unsafe { &*table };
-        // Acquire: pairs with the registry's Release store when it is dropped (loom only).
-        if !shared.detached.load(Ordering::Acquire) {
-            // After this, no other thread can reach the table: they only do so under the lock,
-            // through the registry's list.
-            REGISTRY.unregister(shared);
-        }
+    // SAFETY: the caller's contract: the table is alive, and this is its owner.
+    let owned = unsafe { (*table).take_all() };
+    // Acquire: pairs with the registry's Release store when it is dropped (loom only).
+    // SAFETY: still alive: only the hand-over below lets another thread free it.
+    if unsafe { (*table).detached.load(Ordering::Acquire) } {
+        // SAFETY: the registry is gone, so nobody else can reach the table.
+        unsafe { Table::free(table) };
+    } else {
+        // From here on the table belongs to the registry.
+        REGISTRY.retire(table);
     }
-    // SAFETY: unlisted (or the registry is gone), so this thread alone can reach the table; we
-    // take ownership back from `Box::into_raw`.
-    let table = unsafe { Box::from_raw(table.cast_mut()) };
-    let mut owned = Vec::new();
-    for (b, bucket) in table.buckets.iter().enumerate().take(table.top.get()).skip(1) {
-        let bucket = bucket.load(Ordering::Relaxed);
-        if bucket.is_null() {
-            continue;
-        }
-        // SAFETY: an allocated bucket `b` has `bucket_len(b)` slots; it came from a boxed
-        // slice of that length, which we free here: the table is ours alone now.
-        let slots = unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(bucket, bucket_len(b))) };
-        for slot in &*slots {
-            // Relaxed: the entries are this thread's own stores, and a slot emptied by a
-            // dropping `Local` was emptied under the lock we took in `unregister`.
-            let entry = slot.swap(ptr::null_mut(), Ordering::Relaxed);
-            if !entry.is_null() {
-                owned.push(Owned(entry));
-            }
-        }
-    }
-    drop(table);
     // User code runs here (the values' `Drop`), with nothing of the table left to reach.
     drop(owned);
 }
@@ -237,17 +273,21 @@ unsafe fn teardown(table: *const Table) {
 // ---------------------------------------------------------------------------------------------
 // The registry
 
-/// Every live table and every `Local` id, behind one [`Lock`]. Touched only on cold paths: a
-/// thread's first use of any `Local`, a `Local`'s first use anywhere, a `Local`'s drop and a
-/// thread's exit.
+/// Every live table and every `Local` id, behind one [`Lock`]. The lock is taken only on cold
+/// paths: a thread's first use of any `Local`, a `Local`'s first use anywhere and a `Local`'s
+/// drop. A thread's exit takes no lock: it pushes its emptied table onto `retired`, and the
+/// next holder of the lock unlists and frees it.
 pub(crate) struct Registry {
     lock: Lock,
     state: UnsafeCell<State>,
+    /// A stack (linked through `Table::next_retired`) of tables whose owners have exited.
+    retired: AtomicPtr<Table>,
 }
 
 /// The registry's data, accessed only with its lock held.
 struct State {
-    /// Every registered table (each knows its index, `Table::pos`).
+    /// Every registered table (each knows its index, `Table::pos`), including retired ones
+    /// not yet freed.
     tables: Vec<*const Table>,
     /// Ids freed by dropped `Local`s, smallest first, so ids (and tables) stay small.
     free_ids: BinaryHeap<Reverse<usize>>,
@@ -255,11 +295,9 @@ struct State {
     next_id: usize,
 }
 
-// SAFETY: `state` is only accessed with `lock` held (`Registry::with`), and the table pointers
-// in it are only dereferenced under that lock, following the protocol in the module essay.
+// SAFETY: `state` is only accessed with `lock` held (`Registry::with`), `retired` is atomic,
+// and the table pointers are only dereferenced following the protocol in the module essay.
 unsafe impl Sync for Registry {}
-// SAFETY: as for `Sync`: nothing in the registry is tied to a thread.
-unsafe impl Send for Registry {}
 
 impl Registry {
     threading_core::const_fn! {
@@ -272,15 +310,21 @@ impl Registry {
                     free_ids: BinaryHeap::new(),
                     next_id: 1,
                 }),
+                retired: AtomicPtr::new(ptr::null_mut()),
             }
         }
     }
 
-    /// Runs `f` on the state with the lock held. `f` must not run user code.
+    /// Runs `f` on the state with the lock held, after freeing the retired tables. `f` must
+    /// not run user code.
     fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let _guard = self.lock.lock();
-        // SAFETY: the lock is held, so this is the only access to the state.
-        self.state.with_mut(|state| f(unsafe { &mut *state }))
+        self.state.with_mut(|state| {
+            // SAFETY: the lock is held, so this is the only access to the state.
+            let state = unsafe { &mut *state };
+            free_retired(&self.retired, state);
+            f(state)
+        })
     }
 
     /// Lists `table`.
@@ -292,18 +336,26 @@ impl Registry {
         });
     }
 
-    /// Unlists `table` (swap-remove, fixing the index of the table moved into its place).
-    fn unregister(&self, table: &Table) {
-        self.with(|st| {
-            // SAFETY: `pos` is only touched under the lock.
-            let pos = table.pos.with(|p| unsafe { *p });
-            debug_assert!(ptr::eq(st.tables[pos], table));
-            st.tables.swap_remove(pos);
-            if let Some(&moved) = st.tables.get(pos) {
-                // SAFETY: a listed table is alive until it unlists itself under this lock.
-                unsafe { (*moved).pos.with_mut(|p| *p = pos) };
+    /// Hands `table` over: its owner has exited and emptied it, and never touches it again.
+    /// A lock-free push onto `retired`.
+    fn retire(&self, table: *const Table) {
+        let mut head = self.retired.load(Ordering::Relaxed);
+        loop {
+            // SAFETY: the table is not published yet: only its owner (this thread) reaches
+            // `next_retired`.
+            unsafe { (*table).next_retired.with_mut(|n| *n = head) };
+            // Release: publishes the table, with everything the owner wrote to it, to the lock
+            // holder that frees it.
+            match self.retired.compare_exchange_weak(
+                head,
+                table.cast_mut(),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => head = now,
             }
-        });
+        }
     }
 
     /// The id of the `Local` whose id cell is `cell`, allocating one if it has none yet.
@@ -335,7 +387,7 @@ impl Registry {
         self.with(|st| {
             let mut taken = Vec::new();
             for &table in &st.tables {
-                // SAFETY: a listed table is alive until it unlists itself under this lock.
+                // SAFETY: a listed table is alive until freed under this lock.
                 if let Some(entry) = unsafe { (*table).take(id) } {
                     taken.push(entry);
                 }
@@ -345,7 +397,8 @@ impl Registry {
         })
     }
 
-    /// `(live tables, ids in use, highest id ever handed out)`.
+    /// `(live tables, ids in use, highest id ever handed out)`; tables of exited threads are
+    /// freed first, so they do not count.
     pub(crate) fn stats(&self) -> (usize, usize, usize) {
         self.with(|st| {
             let high = st.next_id - 1;
@@ -354,15 +407,41 @@ impl Registry {
     }
 }
 
+/// Unlists and frees every table on the `retired` stack. With the registry lock held (or, in
+/// the registry's drop, with `&mut` access).
+fn free_retired(retired: &AtomicPtr<Table>, st: &mut State) {
+    // Acquire: pairs with the owners' Release pushes, so their last writes to the tables
+    // (`top`, `next_retired`, the emptied slots) happened-before the frees.
+    let mut table = retired.swap(ptr::null_mut(), Ordering::Acquire).cast_const();
+    while !table.is_null() {
+        // SAFETY: a retired table is alive until freed here, and only the lock holder
+        // reads its `pos` and `next_retired` now.
+        let (pos, next) =
+            unsafe { ((*table).pos.with(|p| *p), (*table).next_retired.with(|n| *n)) };
+        debug_assert!(ptr::eq(st.tables[pos], table));
+        st.tables.swap_remove(pos);
+        if let Some(&moved) = st.tables.get(pos) {
+            // SAFETY: a listed table is alive until freed under this lock.
+            unsafe { (*moved).pos.with_mut(|p| *p = pos) };
+        }
+        // SAFETY: unlisted, and its owner handed it over: nobody else can reach it.
+        unsafe { Table::free(table) };
+        table = next;
+    }
+}
+
 impl Drop for Registry {
     /// Only under loom, where the registry lives for one model execution (a `static` is never
-    /// dropped): marks the tables still listed, which belong to threads whose thread-locals
-    /// have not been dropped yet (the model's main thread), so that their exit does not look
-    /// the registry up again.
+    /// dropped): frees the retired tables and marks the ones still listed, which belong to
+    /// threads whose thread-locals have not been dropped yet (the model's main thread), so that
+    /// their exit frees them instead of handing them to a registry that is gone.
     fn drop(&mut self) {
+        let retired = &self.retired;
         self.state.with_mut(|st| {
             // SAFETY: `&mut self`: nobody else can reach the state.
-            for &table in unsafe { &(*st).tables } {
+            let st = unsafe { &mut *st };
+            free_retired(retired, st);
+            for &table in &st.tables {
                 // SAFETY: listed, hence alive; `detached` is atomic.
                 unsafe { (*table).detached.store(true, Ordering::Release) };
             }
