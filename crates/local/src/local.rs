@@ -188,7 +188,9 @@ use crate::table::{self, Entry, Header, REGISTRY};
 /// * The main thread's value, like any thread-local of the main thread, lives until the
 ///   process exits (LOCAL-12) and is dropped then only if the platform runs the main thread's
 ///   thread-local destructors.
-/// * There is no `get() -> &T`: see the module documentation, "The `&T` given to `with`".
+/// * Values are reached inside a closure ([`with`](Local::with)), not through a `get() -> &T`:
+///   a thread's value is dropped when the thread exits, and a reference tied only to the
+///   `Local` could outlive it (see [`with`](Local::with)).
 ///
 /// [`threading.local`]: https://docs.python.org/3/library/threading.html#thread-local-data
 pub struct Local<T> {
@@ -296,8 +298,11 @@ impl<T> Local<T> {
     /// Runs `f` with the calling thread's value, building it with `init` first if this thread
     /// has none yet: reading or writing an attribute of a Python `local`.
     ///
-    /// The reference cannot leave `f`; see the module documentation for why a longer-lived
-    /// one would be unsound.
+    /// The reference cannot leave `f`. A thread's value is dropped when the thread exits, so a
+    /// reference that outlived the call could outlive the value: a scoped thread could send a
+    /// `&AtomicU32` (which is `Send`) to its parent and exit, or a `static` `Local`'s reference
+    /// could be kept in a thread-local whose destructor runs after this one. That is why there
+    /// is no `get(&self) -> &T`, and why `std::thread_local!` has only `with` too.
     ///
     /// # Panics
     ///

@@ -462,10 +462,10 @@ threading_core::global! {
 enum Phase {
     /// No table yet.
     Fresh,
-    /// A table, registered, freed by [`Guard`] at thread exit.
+    /// A table, registered; [`Guard`] tears it down at thread exit.
     Live,
     /// [`Guard`]'s destructor is running: a value's `Drop` may still use a `Local`, which gets
-    /// a new table that the same destructor frees before it returns.
+    /// a new table that the same destructor tears down before it returns.
     TearingDown,
     /// [`Guard`] is gone: a new value could never be dropped, so none is created.
     Dead,
@@ -480,9 +480,9 @@ struct ThreadState {
     phase: Cell<Phase>,
 }
 
-/// The thread-exit hook: its destructor frees this thread's table. It holds its own copy of
-/// the table pointer because loom makes all of a thread's thread-locals unreachable before it
-/// drops any of them.
+/// The thread-exit hook: its destructor tears down this thread's table (drops the values and
+/// hands the emptied table to the registry). It holds its own copy of the table pointer
+/// because loom makes all of a thread's thread-locals unreachable before it drops any of them.
 struct Guard {
     table: Cell<*const Table>,
 }
@@ -514,6 +514,7 @@ pub(crate) fn current_or_create() -> Option<*const Table> {
             return Some(table);
         }
         match t.phase.get() {
+            // `Live` with no table cannot happen; treat it as `Fresh`.
             Phase::Fresh | Phase::Live => {
                 // Register the exit hook first: if it cannot run, create nothing.
                 if GUARD.try_with(|_| ()).is_err() {
@@ -550,7 +551,8 @@ impl Drop for Guard {
         while !table.is_null() {
             // SAFETY: the table is this thread's and `THREAD` no longer points to it.
             unsafe { teardown(table) };
-            // A value's `Drop` may have used a `Local` and so built a new table: free it too.
+            // A value's `Drop` may have used a `Local` and so built a new table: tear it down
+            // too.
             table = THREAD.try_with(|t| t.table.replace(ptr::null())).unwrap_or(ptr::null());
         }
         let _ = THREAD.try_with(|t| t.phase.set(Phase::Dead));
