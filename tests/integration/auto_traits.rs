@@ -18,7 +18,7 @@ use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
     Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
-    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Lock, LockGuard,
+    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Local, Lock, LockGuard,
     PanicLocation, PriorityQueue, PutError, Queue, RLock, RLockGuard, RLockState, RuntimeError,
     RuntimeErrorKind, Semaphore, SemaphoreGuard, ShutDown, SimpleQueue, StartError, Thread,
     ThreadBuilder, Timer, TimerBuilder, ValueError, ValueErrorKind,
@@ -191,6 +191,14 @@ assert_not_send!(
     PriorityQueue<std::rc::Rc<u8>>
 );
 assert_not_sync!(Queue<std::rc::Rc<u8>>, LifoQueue<std::rc::Rc<u8>>, SimpleQueue<std::rc::Rc<u8>>);
+// Local: shared by `&`/`Arc`/`static` whenever `T: Send`, even if `T` is not `Sync` (a thread
+// only ever reaches its own value); not shareable or sendable for a `T` that cannot be dropped
+// on another thread.
+assert_send_sync!(Local<u32>, Local<std::cell::Cell<u32>>, Local<std::cell::RefCell<Vec<u8>>>);
+assert_unpin!(Local<std::cell::Cell<u32>>);
+assert_unwind_safe!(Local<u32>, Local<std::sync::atomic::AtomicU32>);
+assert_not_send!(Local<std::rc::Rc<u8>>);
+assert_not_sync!(Local<std::rc::Rc<u8>>);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

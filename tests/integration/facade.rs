@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use threading::{
     Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
-    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Lock, LockGuard, Lockable,
-    MAIN_ID, MIN_STACK_SIZE, PanicLocation, PriorityQueue, PutError, Queue, RLock, RLockGuard,
-    RLockState, Run, RuntimeError, RuntimeErrorKind, Semaphore, SemaphoreGuard, ShutDown,
-    SimpleQueue, StartError, TIMEOUT_MAX, Thread, ThreadBuilder, Timer, TimerBuilder, ValueError,
-    ValueErrorKind, active_count, current_thread, default_excepthook, enumerate, excepthook,
-    get_ident, get_native_id, main_thread, set_excepthook, set_stack_size, stack_size,
+    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Local, Lock, LockGuard,
+    Lockable, MAIN_ID, MIN_STACK_SIZE, PanicLocation, PriorityQueue, PutError, Queue, RLock,
+    RLockGuard, RLockState, Run, RuntimeError, RuntimeErrorKind, Semaphore, SemaphoreGuard,
+    ShutDown, SimpleQueue, StartError, TIMEOUT_MAX, Thread, ThreadBuilder, Timer, TimerBuilder,
+    ValueError, ValueErrorKind, active_count, current_thread, default_excepthook, enumerate,
+    excepthook, get_ident, get_native_id, main_thread, set_excepthook, set_stack_size, stack_size,
 };
 
 /// A function returning a type's name: `std::any::type_name::<T>`.
@@ -61,6 +61,7 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<ShutDown>, "ShutDown"),
     (type_name::<PutError<u8>>, "PutError"),
     (type_name::<GetError>, "GetError"),
+    (type_name::<Local<u8>>, "Local"),
     // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
 ];
 
@@ -368,4 +369,22 @@ fn facade_queue() {
     simple.put("x");
     assert_eq!(simple.get(), "x");
     assert_eq!(simple.get_timeout(Duration::from_millis(1)), Err(Empty));
+}
+
+#[test]
+fn facade_local() {
+    // Python's doctest: a thread sets its own value; the main thread's is unchanged.
+    let mydata = Arc::new(Local::new(|| std::cell::Cell::new(0)));
+    mydata.set(42);
+    let d = Arc::clone(&mydata);
+    let seen = thread::spawn(move || {
+        let fresh = d.get();
+        d.set(11);
+        (fresh, d.get())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(seen, (0, 11));
+    assert_eq!(mydata.get(), 42);
+    assert_eq!(mydata.with(std::cell::Cell::get), 42);
 }

@@ -6,6 +6,7 @@ mod barrier;
 mod condition;
 mod event;
 mod facade;
+mod local;
 mod lock;
 mod queue;
 mod rlock;

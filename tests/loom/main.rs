@@ -7,6 +7,7 @@ mod barrier;
 mod condition;
 mod core_model;
 mod event;
+mod local;
 mod lock;
 mod queue;
 mod rlock;

@@ -1,12 +1,35 @@
-//! Python's `threading` for Rust: `Lock`, `RLock`, `Condition`, `Semaphore`,
-//! `BoundedSemaphore`, `Event`, `Barrier`, `Thread` (with `current_thread`, `enumerate`,
-//! `excepthook`, …) and `Timer` under the names a Python programmer looks for,
-//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped. Python's `queue`
-//! module is here too: [`Queue`], [`LifoQueue`], [`PriorityQueue`] and [`SimpleQueue`] (also
-//! as the module [`queue`]).
+//! Python's `threading`, its thread pool (`concurrent.futures.ThreadPoolExecutor`) and its
+//! `queue` module for Rust, under the names a Python programmer looks for, every algorithm
+//! model-checked with [loom](https://docs.rs/loom) as shipped.
 //!
 //! This crate is the facade: it re-exports the primitive crates (`threading-lock`,
 //! `threading-rlock`, …) as one Python-shaped API. Depend on it, or on a single primitive crate.
+//!
+//! ## Locks
+//!
+//! * [`Lock`]: a non-reentrant lock that any thread may release (Python's `Lock`).
+//! * [`RLock`]: a reentrant lock owned by the thread that holds it.
+//! * [`Lockable`]: the protocol a [`Condition`] waits through, for both.
+//!
+//! ## Signalling
+//!
+//! * [`Condition`]: wait/notify over a `Lock` or an `RLock`, FIFO, no spurious wake-ups.
+//! * [`Semaphore`] and [`BoundedSemaphore`]: counted permits.
+//! * [`Event`]: a flag threads wait for.
+//! * [`Barrier`]: a reusable rendezvous with timeout, abort and reset.
+//!
+//! ## Threads
+//!
+//! * [`Thread`]: Python's thread object (start once, join many times, with timeouts), the
+//!   registry ([`current_thread`], [`main_thread`], [`enumerate`], [`active_count`]) and the
+//!   [`excepthook`].
+//! * [`Timer`]: run a function after a delay, unless cancelled.
+//! * [`Local`]: a value per thread (Python's `threading.local`).
+//!
+//! ## Queues
+//!
+//! * [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`]: Python's `queue` module
+//!   (also as the module [`queue`]), with `task_done`/`join` and `shutdown`.
 //!
 //! # Python → Rust
 //!
@@ -65,29 +88,26 @@
 
 #[doc(inline)]
 pub use threading_core::error::{RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind};
+
+// Locks.
 #[doc(inline)]
 pub use threading_lock::{Lock, LockGuard, Lockable};
 #[doc(inline)]
 pub use threading_rlock::{RLock, RLockGuard, RLockState};
 
+// Signalling.
 #[doc(inline)]
 pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 #[doc(inline)]
 pub use threading_condition::{Condition, ConditionGuard};
 #[doc(inline)]
-pub use threading_queue::{
-    Empty, Full, GetError, LifoQueue, PriorityQueue, PutError, Queue, ShutDown, SimpleQueue,
-};
-
-/// Python's `queue` module: [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`] and
-/// the errors [`Full`], [`Empty`], [`ShutDown`] (also at the crate root).
-#[doc(inline)]
-pub use threading_queue as queue;
-
-#[doc(inline)]
 pub use threading_event::Event;
 #[doc(inline)]
 pub use threading_semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+
+// Threads.
+#[doc(inline)]
+pub use threading_local::Local;
 #[doc(hidden)]
 pub use threading_thread::live_records;
 #[doc(inline)]
@@ -99,3 +119,14 @@ pub use threading_thread::{
 };
 #[doc(inline)]
 pub use threading_timer::{Timer, TimerBuilder};
+
+// Queues.
+#[doc(inline)]
+pub use threading_queue::{
+    Empty, Full, GetError, LifoQueue, PriorityQueue, PutError, Queue, ShutDown, SimpleQueue,
+};
+
+/// Python's `queue` module: [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`] and
+/// the errors [`Full`], [`Empty`], [`ShutDown`] (also at the crate root).
+#[doc(inline)]
+pub use threading_queue as queue;

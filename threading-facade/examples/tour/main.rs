@@ -3,6 +3,7 @@
 mod barrier;
 mod condition;
 mod event;
+mod local;
 mod lock;
 mod queue;
 mod semaphore;
@@ -18,4 +19,5 @@ fn main() {
     thread::run();
     timer::run();
     queue::run();
+    local::run();
 }
