@@ -413,8 +413,17 @@ impl Event {
         // each sleeper either is selected (and told the flag was set) or has not validated yet
         // (and will see the new state). Storing `SET` drops `PARKED`: the queue is empty then.
         let filter = |_| FilterOp::Unpark;
+        //
+        // The store is a swap (a read-modify-write) rather than a plain `store`: the two are
+        // equally correct on real hardware (a waiter's racing `0 → PARKED` either comes before
+        // it and is overwritten, or fails on `SET`), but loom models modification order as a
+        // partial order and lets a plain store and a concurrent compare-exchange both be
+        // "latest", so at bound 3 it explored an impossible execution (the waiter's exchange
+        // read the value before the store, yet a later load ordered after the store through the
+        // queue lock still saw the exchange's `PARKED`) and reported a lost wake-up. A swap is
+        // ordered after every earlier read-modify-write, which removes the false alarm.
         let callback = |_| {
-            self.state.store(SET, Ordering::Release);
+            self.state.swap(SET, Ordering::Release);
             TOKEN_SET
         };
         // SAFETY: our own key; the filter and the callback only touch our atomic and cannot
