@@ -67,6 +67,37 @@ pub use threading_rlock::{RLock, RLockGuard, RLockState};
 pub use threading_barrier::{Barrier, BarrierBuilder, BrokenBarrierError};
 #[doc(inline)]
 pub use threading_condition::{Condition, ConditionGuard};
+#[doc(inline)]
+pub use threading_pool::{
+    BrokenThreadPool, CancelledError, Future, FutureError, InvalidStateError, ReturnWhen,
+    SubmitError, TaskPanic, ThreadPoolExecutor, ThreadPoolExecutorBuilder, TimeoutError,
+};
+
+/// Python's `concurrent.futures` (the thread pool part): [`ThreadPoolExecutor`], [`Future`],
+/// [`wait`](futures::wait) and [`as_completed`](futures::as_completed).
+///
+/// The types are also at the crate root (`threading::ThreadPoolExecutor`); the functions live
+/// only here, as in Python, where they are `concurrent.futures.wait` and
+/// `concurrent.futures.as_completed`.
+///
+/// ```
+/// use threading::futures::{as_completed, wait, ReturnWhen, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new(2).unwrap();
+/// let fs: Vec<_> = (0..3).map(|i| pool.submit(move || i).unwrap()).collect();
+/// assert_eq!(wait(&fs, ReturnWhen::AllCompleted).done.len(), 3);
+/// assert_eq!(as_completed(&fs).count(), 3);
+/// ```
+pub mod futures {
+    #[doc(inline)]
+    pub use threading_pool::{
+        AsCompleted, BrokenThreadPool, CancelledError, DoneAndNotDoneFutures, Future, FutureError,
+        InitializerResult, InvalidStateError, Map, ReturnWhen, SubmitError, TaskPanic,
+        ThreadPoolExecutor, ThreadPoolExecutorBuilder, TimeoutError, Unretrieved, Waitable,
+        as_completed, as_completed_deadline, as_completed_timeout, wait, wait_deadline,
+        wait_timeout,
+    };
+}
 
 // Work in progress (issue 3): replaced by explicit lists once the crates settle.
 #[doc(inline)]

@@ -39,6 +39,11 @@ pub enum RuntimeErrorKind {
     WaitUnacquired,
     /// `Condition.notify()` without holding the lock: "cannot notify on un-acquired lock".
     NotifyUnacquired,
+    /// `Executor.submit()` after `shutdown()`: "cannot schedule new futures after shutdown".
+    ScheduleAfterShutdown,
+    /// `Future.set_running_or_notify_cancel()` on a future that is already running or done:
+    /// "Future in unexpected state".
+    FutureUnexpectedState,
 }
 
 impl RuntimeError {
@@ -62,6 +67,8 @@ impl RuntimeError {
             RuntimeErrorKind::ReleaseUnowned => "cannot release un-acquired lock",
             RuntimeErrorKind::WaitUnacquired => "cannot wait on un-acquired lock",
             RuntimeErrorKind::NotifyUnacquired => "cannot notify on un-acquired lock",
+            RuntimeErrorKind::ScheduleAfterShutdown => "cannot schedule new futures after shutdown",
+            RuntimeErrorKind::FutureUnexpectedState => "Future in unexpected state",
         }
     }
 }
@@ -103,6 +110,9 @@ pub enum ValueErrorKind {
     ReleaseCountZero,
     /// `Barrier(parties)` with `parties < 1`: "parties must be > 0".
     BarrierParties,
+    /// `ThreadPoolExecutor(max_workers)` with `max_workers < 1`:
+    /// "max_workers must be greater than 0".
+    MaxWorkers,
 }
 
 impl ValueError {
@@ -125,6 +135,7 @@ impl ValueError {
             ValueErrorKind::SemaphoreReleasedTooManyTimes => "Semaphore released too many times",
             ValueErrorKind::ReleaseCountZero => "n must be one or more",
             ValueErrorKind::BarrierParties => "parties must be > 0",
+            ValueErrorKind::MaxWorkers => "max_workers must be greater than 0",
         }
     }
 }

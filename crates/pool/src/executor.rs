@@ -1,0 +1,1004 @@
+//! [`ThreadPoolExecutor`]: Python's `concurrent.futures.ThreadPoolExecutor`.
+//!
+//! # Implementation details
+//!
+//! **The work queue** is a `VecDeque` of boxed work items guarded by the pool's internal
+//! [`Lock`], with the pool's bookkeeping next to it (workers, idle count, `shutdown`, `broken`).
+//! It is built from the workspace's own primitives on purpose: a crossbeam channel would be
+//! faster to write, but loom cannot see inside it, and the pool's correctness (no accepted
+//! future stranded by a shutdown or a broken pool) lives exactly at the boundary between the
+//! queue and the pool state. With one lock for both, "is the pool open?" and "enqueue" are
+//! one step, and so are "close" and "drain".
+//!
+//! **Idle workers** park in the parking lot on the address of `signal`, an epoch counter that
+//! is bumped (with the lock held) whenever a job is queued or the pool closes; `validate`
+//! checks that the epoch has not moved since the worker looked at the empty queue, so a job
+//! queued between the check and the sleep is never missed. `submit` wakes one sleeper
+//! (`unpark_one`), `shutdown` all of them. Before parking, a worker spins briefly on the epoch
+//! without the lock: in a busy pool the next job usually arrives within microseconds.
+//!
+//! **Lazy workers, idle reuse.** As in CPython, `submit` starts a new worker only if no idle
+//! worker is available and fewer than `max_workers` exist. "Available" is CPython's
+//! `_idle_semaphore`: an atomic count that a worker raises by one after each task, and that
+//! `submit` lowers by one instead of starting a thread. The worker raises it *before* it
+//! publishes the task's outcome, so a caller that waits for a result and then submits again
+//! always finds the worker counted as idle: sequential submit-and-wait uses one thread.
+//!
+//! **Shutdown** sets `shutdown` under the lock (later submits fail), optionally drains the
+//! queue and cancels those futures (and notifies their waiters at once, since no worker will
+//! ever dequeue them), bumps the epoch and wakes every worker. A worker exits when the queue is
+//! empty and the pool is shut down or broken, so queued work still runs. `shutdown()` then
+//! joins the workers, except the calling thread itself if it is one of them.
+//!
+//! **Broken pool.** A worker whose initializer fails marks the pool broken and drains the
+//! queue, failing every queued future with [`BrokenThreadPool`] (a future cancelled meanwhile
+//! is just notified); later submits fail with it too.
+//!
+//! **Tasks never kill workers**: each runs under `catch_unwind`, and its panic becomes the
+//! future's [`TaskPanic`].
+
+use alloc::sync::Arc;
+use std::collections::VecDeque;
+use std::fmt;
+use std::mem;
+use std::panic::{self, AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
+use std::ptr;
+use std::time::Duration;
+
+use threading_core::atomic::{AtomicUsize, Ordering};
+use threading_core::cell::UnsafeCell;
+use threading_core::error::{RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind};
+use threading_core::hint::SpinWait;
+use threading_core::park::{self, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN};
+use threading_core::thread;
+use threading_core::time::{self, Instant};
+use threading_lock::Lock;
+
+use crate::error::{BrokenThreadPool, FutureError, SubmitError, TaskPanic};
+use crate::future::{Completer, Future};
+use crate::report::{Hook, Report, Unretrieved};
+
+threading_core::global! {
+    /// CPython's `ThreadPoolExecutor._counter`: numbers the default thread-name prefixes.
+    static EXECUTORS: AtomicUsize = AtomicUsize::new(0);
+}
+
+/// A work item: runs its task (or is cancelled, or failed) exactly once.
+trait Work: Send {
+    /// Runs the task unless its future was cancelled; raises the idle count before the
+    /// outcome is published.
+    fn run(self: Box<Self>, idle: &AtomicUsize);
+    /// `shutdown(cancel_futures=True)`: cancel and notify.
+    fn cancel(self: Box<Self>);
+    /// A broken pool: fail with `error` (just notify if cancelled).
+    fn fail(self: Box<Self>, error: FutureError);
+}
+
+struct WorkItem<F, T> {
+    task: F,
+    completer: Completer<T>,
+}
+
+impl<F, T> Work for WorkItem<F, T>
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    fn run(self: Box<Self>, idle: &AtomicUsize) {
+        let WorkItem { task, completer } = *self;
+        if !completer.start() {
+            idle.fetch_add(1, Ordering::Release);
+            return;
+        }
+        let outcome = panic::catch_unwind(AssertUnwindSafe(task))
+            .map_err(|payload| FutureError::Panicked(TaskPanic::from_payload(&*payload)));
+        idle.fetch_add(1, Ordering::Release);
+        completer.finish(outcome);
+    }
+
+    fn cancel(self: Box<Self>) {
+        self.completer.cancel();
+    }
+
+    fn fail(self: Box<Self>, error: FutureError) {
+        self.completer.fail(error);
+    }
+}
+
+type Job = Box<dyn Work>;
+
+/// What a worker runs first; `Err` (or a panic) breaks the pool.
+type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// The result of a thread initializer: `()` (it cannot fail, except by panicking) or
+/// `Result<(), E>` for any displayable `E`.
+///
+/// # Examples
+///
+/// ```
+/// use threading::futures::ThreadPoolExecutor;
+///
+/// let plain = ThreadPoolExecutor::builder().initializer(|| println!("hello")).build();
+/// let fallible = ThreadPoolExecutor::builder()
+///     .initializer(|| -> Result<(), std::io::Error> { Ok(()) })
+///     .build();
+/// assert!(plain.is_ok() && fallible.is_ok());
+/// ```
+pub trait InitializerResult {
+    /// `Ok(())`, or the failure as text.
+    ///
+    /// # Errors
+    ///
+    /// The initializer's error, formatted with `Display`.
+    fn into_init_result(self) -> Result<(), String>;
+}
+
+impl InitializerResult for () {
+    fn into_init_result(self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<E: fmt::Display> InitializerResult for Result<(), E> {
+    fn into_init_result(self) -> Result<(), String> {
+        self.map_err(|e| e.to_string())
+    }
+}
+
+/// A started worker thread.
+struct Worker {
+    handle: thread::JoinHandle<()>,
+    /// The worker's `thread::current_id()`, published by the worker before anything else.
+    id: Arc<AtomicUsize>,
+}
+
+/// The pool's state; guarded by `Shared::lock`.
+struct State {
+    jobs: VecDeque<Job>,
+    workers: Vec<Worker>,
+    /// Workers parked (or about to park) waiting for a job.
+    sleepers: usize,
+    shutdown: bool,
+    broken: bool,
+}
+
+/// What the executor handle and its workers share.
+struct Shared {
+    max_workers: usize,
+    prefix: String,
+    initializer: Option<Initializer>,
+    report: Report,
+    lock: Lock,
+    state: UnsafeCell<State>,
+    /// Epoch: bumped under `lock` when a job is queued or the pool closes. Workers park on it.
+    signal: AtomicUsize,
+    /// CPython's `_idle_semaphore`.
+    idle: AtomicUsize,
+}
+
+// SAFETY: `state` is only touched with `lock` held; jobs are `Send`; the rest is `Sync`.
+unsafe impl Send for Shared {}
+// SAFETY: as above.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    fn key(&self) -> usize {
+        ptr::from_ref(&self.signal).addr()
+    }
+
+    /// Runs `f` on the state with the lock held.
+    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let _guard = self.lock.lock();
+        // SAFETY: `lock` is held.
+        self.state.with_mut(|s| f(unsafe { &mut *s }))
+    }
+
+    /// Queues `job`, starting a worker if CPython would. Gives the job back if refused.
+    fn push(self: &Arc<Self>, job: Job) -> Result<(), (SubmitError, Job)> {
+        let wake = {
+            let _guard = self.lock.lock();
+            // SAFETY: `lock` is held.
+            let state = self.state.with_mut(|s| unsafe { &mut *s });
+            if state.broken {
+                return Err((SubmitError::BrokenThreadPool(BrokenThreadPool), job));
+            }
+            if state.shutdown {
+                let error = RuntimeError::new(RuntimeErrorKind::ScheduleAfterShutdown);
+                return Err((SubmitError::Shutdown(error), job));
+            }
+            state.jobs.push_back(job);
+            self.signal.fetch_add(1, Ordering::Relaxed);
+            // CPython's `_adjust_thread_count`: an idle worker will take it, or start one.
+            // If starting a worker fails while others are alive, the job stays queued and
+            // they will run it; with no worker at all, nobody could: take it back (no worker
+            // can have seen it).
+            if !self.take_idle()
+                && state.workers.len() < self.max_workers
+                && let Err(error) = self.spawn(state)
+                && state.workers.is_empty()
+            {
+                let job = state.jobs.pop_back().expect("just pushed");
+                return Err((SubmitError::Spawn(error), job));
+            }
+            state.sleepers > 0
+        };
+        if wake {
+            // SAFETY: our own key; the callback does nothing.
+            unsafe {
+                park::unpark_one(self.key(), |_| DEFAULT_UNPARK_TOKEN);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes one idle token if there is one.
+    fn take_idle(&self) -> bool {
+        let mut idle = self.idle.load(Ordering::Relaxed);
+        while idle > 0 {
+            match self.idle.compare_exchange_weak(
+                idle,
+                idle - 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(i) => idle = i,
+            }
+        }
+        false
+    }
+
+    /// Starts worker number `state.workers.len()`, with `lock` held.
+    fn spawn(self: &Arc<Self>, state: &mut State) -> Result<(), RuntimeError> {
+        let name = format!("{}_{}", self.prefix, state.workers.len());
+        let shared = Arc::clone(self);
+        let id = Arc::new(AtomicUsize::new(0));
+        let worker_id = Arc::clone(&id);
+        let builder = thread::Builder { name: Some(name), stack_size: None };
+        let handle = thread::spawn(builder, move || {
+            worker_id.store(thread::current_id(), Ordering::Release);
+            drop(worker_id);
+            worker(&shared);
+        })
+        .map_err(|_| RuntimeError::new(RuntimeErrorKind::FutureUnexpectedState))?;
+        state.workers.push(Worker { handle, id });
+        Ok(())
+    }
+
+    /// The next job for a worker, or `None` once the queue is empty and the pool is shut down
+    /// or broken.
+    fn next_job(&self) -> Option<Job> {
+        let mut spin = SpinWait::new();
+        let mut guard = self.lock.lock();
+        loop {
+            // SAFETY: `lock` is held (`guard`).
+            let state = self.state.with_mut(|s| unsafe { &mut *s });
+            if let Some(job) = state.jobs.pop_front() {
+                return Some(job);
+            }
+            if state.shutdown || state.broken {
+                return None;
+            }
+            let epoch = self.signal.load(Ordering::Relaxed);
+            drop(guard);
+            // A job may be about to arrive: watch the epoch for a moment before sleeping.
+            let mut moved = false;
+            while spin.spin() {
+                if self.signal.load(Ordering::Relaxed) != epoch {
+                    moved = true;
+                    break;
+                }
+            }
+            guard = self.lock.lock();
+            if moved || self.signal.load(Ordering::Relaxed) != epoch {
+                continue;
+            }
+            // SAFETY: `lock` is held.
+            self.state.with_mut(|s| unsafe { (*s).sleepers += 1 });
+            drop(guard);
+            // Sleep only if nothing was queued (and the pool did not close) since we looked,
+            // checked with the parking queue locked: every push bumps the epoch first.
+            let validate = || self.signal.load(Ordering::Relaxed) == epoch;
+            // SAFETY: our own key; the callbacks only load an atomic and cannot panic.
+            unsafe {
+                park::park(self.key(), validate, || {}, |_, _| {}, DEFAULT_PARK_TOKEN, None);
+            }
+            guard = self.lock.lock();
+            // SAFETY: `lock` is held.
+            self.state.with_mut(|s| unsafe { (*s).sleepers -= 1 });
+            spin.reset();
+        }
+    }
+
+    /// Closes the pool; with `cancel_futures`, cancels what is still queued. Returns the
+    /// workers to join when `wait`.
+    fn close(&self, cancel_futures: bool, wait: bool) -> (Vec<Job>, Vec<Worker>) {
+        let taken = self.with_state(|state| {
+            state.shutdown = true;
+            let jobs = if cancel_futures { mem::take(&mut state.jobs).into() } else { Vec::new() };
+            let workers = if wait { mem::take(&mut state.workers) } else { Vec::new() };
+            self.signal.fetch_add(1, Ordering::Relaxed);
+            (jobs, workers)
+        });
+        // SAFETY: our own key.
+        unsafe {
+            park::unpark_all(self.key(), DEFAULT_UNPARK_TOKEN);
+        }
+        taken
+    }
+
+    /// A worker's initializer failed: break the pool and fail what is queued.
+    fn initializer_failed(&self) {
+        let jobs: Vec<Job> = self.with_state(|state| {
+            state.broken = true;
+            self.signal.fetch_add(1, Ordering::Relaxed);
+            mem::take(&mut state.jobs).into()
+        });
+        // SAFETY: our own key.
+        unsafe {
+            park::unpark_all(self.key(), DEFAULT_UNPARK_TOKEN);
+        }
+        for job in jobs {
+            job.fail(FutureError::BrokenThreadPool(BrokenThreadPool));
+        }
+    }
+}
+
+/// A worker thread's body: CPython's `_worker`.
+fn worker(shared: &Shared) {
+    if let Some(init) = &shared.initializer {
+        let failure = match panic::catch_unwind(AssertUnwindSafe(|| init())) {
+            Ok(Ok(())) => None,
+            Ok(Err(message)) => Some(message),
+            Err(payload) => Some(crate::error::payload_text(&*payload)),
+        };
+        if let Some(message) = failure {
+            crate::report::initializer_failed(&message);
+            shared.initializer_failed();
+            return;
+        }
+    }
+    while let Some(job) = shared.next_job() {
+        job.run(&shared.idle);
+    }
+}
+
+/// A pool of worker threads that run tasks and hand back [`Future`]s: Python's
+/// [`concurrent.futures.ThreadPoolExecutor`].
+///
+/// * [`submit`](ThreadPoolExecutor::submit) queues a closure and returns the [`Future`] of its
+///   value; [`map`](ThreadPoolExecutor::map) runs a closure over many inputs and yields the
+///   results in input order.
+/// * Workers start lazily, at most one per `submit`, and only while no worker is idle and
+///   fewer than `max_workers` exist; they are named `ThreadPoolExecutor-N_M` (or
+///   `<prefix>_M`) and are reused until the pool shuts down.
+/// * A task that panics does not hurt its worker: the panic becomes the future's
+///   [`FutureError::Panicked`].
+/// * [`shutdown`](ThreadPoolExecutor::shutdown) stops accepting tasks, lets the queued ones run
+///   and joins the workers; dropping the executor does the same (Python's `with` block).
+///
+/// # Examples
+///
+/// ```
+/// use threading::futures::ThreadPoolExecutor;
+///
+/// let pool = ThreadPoolExecutor::new(4).unwrap();
+/// let squares: Vec<i32> = pool.map(|x| x * x, 0..5).unwrap().map(Result::unwrap).collect();
+/// assert_eq!(squares, [0, 1, 4, 9, 16]);
+///
+/// let f = pool.submit(|| "hello from a worker".len()).unwrap();
+/// assert_eq!(f.result(), Ok(&19));
+/// // Dropping the pool waits for its workers.
+/// ```
+///
+/// # Differences from Python
+///
+/// * `ThreadPoolExecutor(max_workers=None)` is [`ThreadPoolExecutor::default`]; `initargs`
+///   are the captures of the [`initializer`](ThreadPoolExecutorBuilder::initializer) closure;
+///   `submit(fn, *args)` takes a closure (capture the arguments).
+/// * `shutdown(wait, cancel_futures)` is a method family: [`shutdown`](ThreadPoolExecutor::shutdown),
+///   [`shutdown_nowait`](ThreadPoolExecutor::shutdown_nowait),
+///   [`shutdown_cancel`](ThreadPoolExecutor::shutdown_cancel) and
+///   [`shutdown_cancel_nowait`](ThreadPoolExecutor::shutdown_cancel_nowait).
+/// * A shutdown that waits, called from one of the pool's own workers (including by dropping
+///   the last `Arc` of the executor in a task), joins the other workers and skips itself, where
+///   Python raises `RuntimeError('cannot join current thread')`.
+/// * `shutdown(cancel_futures=True)` also notifies `wait`/`as_completed` about the futures it
+///   cancels; in CPython a waiter on such a future is never woken.
+/// * A failed future that is dropped without anyone looking at its failure is reported on
+///   standard error (or to [`on_unretrieved`](ThreadPoolExecutorBuilder::on_unretrieved));
+///   [`report_unretrieved(false)`](ThreadPoolExecutorBuilder::report_unretrieved) turns that
+///   off.
+/// * A worker whose initializer fails reports it on standard error (Python logs it as
+///   CRITICAL) and exits; so do the other workers once the queue is drained, instead of
+///   idling until shutdown.
+///
+/// [`concurrent.futures.ThreadPoolExecutor`]: https://docs.python.org/3/library/concurrent.futures.html#threadpoolexecutor
+pub struct ThreadPoolExecutor {
+    shared: Arc<Shared>,
+}
+
+impl UnwindSafe for ThreadPoolExecutor {}
+impl RefUnwindSafe for ThreadPoolExecutor {}
+
+impl ThreadPoolExecutor {
+    /// A pool of at most `max_workers` threads: Python's `ThreadPoolExecutor(max_workers)`.
+    ///
+    /// No thread starts until the first [`submit`](ThreadPoolExecutor::submit).
+    ///
+    /// # Errors
+    ///
+    /// [`ValueError`] of kind [`MaxWorkers`](ValueErrorKind::MaxWorkers) ("max_workers must
+    /// be greater than 0") if `max_workers` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    /// use threading::ValueErrorKind;
+    ///
+    /// let pool = ThreadPoolExecutor::new(2).unwrap();
+    /// assert_eq!(pool.max_workers(), 2);
+    /// assert_eq!(pool.worker_count(), 0); // lazy
+    /// let err = ThreadPoolExecutor::new(0).unwrap_err();
+    /// assert_eq!(err.kind(), ValueErrorKind::MaxWorkers);
+    /// assert_eq!(err.to_string(), "max_workers must be greater than 0");
+    /// ```
+    pub fn new(max_workers: usize) -> Result<ThreadPoolExecutor, ValueError> {
+        ThreadPoolExecutor::builder().max_workers(max_workers).build()
+    }
+
+    /// A builder for the other options: thread name prefix, initializer, failure reports.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::builder()
+    ///     .max_workers(2)
+    ///     .thread_name_prefix("SpecialPool")
+    ///     .build()
+    ///     .unwrap();
+    /// let name = pool.submit(|| std::thread::current().name().map(String::from)).unwrap();
+    /// assert_eq!(name.result().unwrap().as_deref(), Some("SpecialPool_0"));
+    /// ```
+    pub fn builder() -> ThreadPoolExecutorBuilder {
+        ThreadPoolExecutorBuilder::new()
+    }
+
+    /// Python's default `max_workers`: `min(32, CPUs + 4)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let n = ThreadPoolExecutor::default_max_workers();
+    /// assert!((5..=32).contains(&n));
+    /// assert_eq!(ThreadPoolExecutor::default().max_workers(), n);
+    /// ```
+    #[must_use]
+    pub fn default_max_workers() -> usize {
+        (thread::available_parallelism() + 4).min(32)
+    }
+
+    /// The most workers this pool starts.
+    #[must_use]
+    pub fn max_workers(&self) -> usize {
+        self.shared.max_workers
+    }
+
+    /// How many workers have been started so far (Python's `len(executor._threads)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(5).unwrap();
+    /// for i in 0..3 {
+    ///     pool.submit(move || i).unwrap().result().unwrap();
+    /// }
+    /// assert_eq!(pool.worker_count(), 1); // the idle worker was reused
+    /// ```
+    #[must_use]
+    pub fn worker_count(&self) -> usize {
+        self.shared.with_state(|s| s.workers.len())
+    }
+
+    /// Queues `task` and returns the future of its value: Python's `submit(fn, *args)`.
+    ///
+    /// Starts a worker if no idle one can take the task and fewer than `max_workers` exist.
+    /// If the task panics, the future holds the panic ([`FutureError::Panicked`]).
+    ///
+    /// # Errors
+    ///
+    /// * [`SubmitError::Shutdown`] after [`shutdown`](ThreadPoolExecutor::shutdown) (Python's
+    ///   `RuntimeError('cannot schedule new futures after shutdown')`);
+    /// * [`SubmitError::BrokenThreadPool`] once a thread initializer has failed;
+    /// * [`SubmitError::Spawn`] if no worker exists and none could be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(2).unwrap();
+    /// let f = pool.submit(|| 2_i32.pow(8)).unwrap();
+    /// assert_eq!(f.result(), Ok(&256));
+    /// ```
+    pub fn submit<F, T>(&self, task: F) -> Result<Future<T>, SubmitError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (future, completer) = Future::with_completer(self.shared.report.clone());
+        let job: Job = Box::new(WorkItem { task, completer });
+        match self.shared.push(job) {
+            Ok(()) => Ok(future),
+            // Dropping the job cancels its (unreachable) future.
+            Err((error, _job)) => Err(error),
+        }
+    }
+
+    /// Runs `f` on every item and yields the results in input order: Python's
+    /// `map(fn, iterable)`.
+    ///
+    /// Every item is submitted at once (the input is consumed by this call); the results are
+    /// waited for lazily, as the returned [`Map`] is iterated. A failed item is an `Err` at its
+    /// position (the iteration goes on). Dropping the iterator cancels the tasks that have not
+    /// started.
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](ThreadPoolExecutor::submit); the items submitted before the failure are
+    /// cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(3).unwrap();
+    /// let mut results = pool.map(|x: i32| 10 / x, [5, 0, 2]).unwrap();
+    /// assert_eq!(results.next().unwrap(), Ok(2));
+    /// assert!(results.next().unwrap().unwrap_err().is_panic()); // divide by zero
+    /// assert_eq!(results.next().unwrap(), Ok(5));
+    /// assert!(results.next().is_none());
+    /// ```
+    pub fn map<I, F, T>(&self, f: F, items: I) -> Result<Map<T>, SubmitError>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        self.map_until(f, items, None)
+    }
+
+    /// Like [`map`](ThreadPoolExecutor::map), with one time budget for the whole iteration:
+    /// Python's `map(fn, iterable, timeout=t)`.
+    ///
+    /// The budget starts now (at the call). Once it is spent, the first result not yet
+    /// available is `Err(FutureError::Timeout)`, the tasks not yet started are cancelled, and
+    /// the iteration ends.
+    ///
+    /// # Errors
+    ///
+    /// As [`map`](ThreadPoolExecutor::map).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let slow = |ms: u64| std::thread::sleep(Duration::from_millis(ms));
+    /// let results: Vec<_> = pool.map_timeout(slow, [0, 0, 500], Duration::from_millis(100))
+    ///     .unwrap()
+    ///     .collect();
+    /// assert_eq!(results.len(), 3);
+    /// assert!(results[0].is_ok() && results[1].is_ok());
+    /// assert!(results[2].as_ref().unwrap_err().is_timeout());
+    /// ```
+    pub fn map_timeout<I, F, T>(
+        &self,
+        f: F,
+        items: I,
+        timeout: Duration,
+    ) -> Result<Map<T>, SubmitError>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        self.map_until(f, items, time::deadline_after(timeout))
+    }
+
+    fn map_until<I, F, T>(
+        &self,
+        f: F,
+        items: I,
+        deadline: Option<Instant>,
+    ) -> Result<Map<T>, SubmitError>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let f = Arc::new(f);
+        let mut futures = VecDeque::new();
+        for item in items {
+            let f = Arc::clone(&f);
+            match self.submit(move || f(item)) {
+                Ok(future) => futures.push_back(future),
+                Err(error) => {
+                    for future in &futures {
+                        future.cancel();
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        Ok(Map { futures, deadline, ended: false })
+    }
+
+    /// Stops accepting tasks, lets the queued ones run, and waits for every worker to exit:
+    /// Python's `shutdown(wait=True)`, also what dropping the executor does.
+    ///
+    /// Can be called any number of times. Called from one of the pool's workers, it does not
+    /// wait for that worker (a thread cannot join itself).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(2).unwrap();
+    /// let fs: Vec<_> = (0..10).map(|i| pool.submit(move || i).unwrap()).collect();
+    /// pool.shutdown();
+    /// assert!(fs.iter().all(|f| f.done())); // queued work ran before the workers exited
+    /// assert!(pool.submit(|| 0).is_err());
+    /// ```
+    pub fn shutdown(&self) {
+        self.shutdown_with(true, false);
+    }
+
+    /// Stops accepting tasks and returns at once; queued tasks still run: Python's
+    /// `shutdown(wait=False)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let f = pool.submit(|| 7).unwrap();
+    /// pool.shutdown_nowait();
+    /// assert_eq!(f.result(), Ok(&7));
+    /// ```
+    pub fn shutdown_nowait(&self) {
+        self.shutdown_with(false, false);
+    }
+
+    /// Stops accepting tasks, cancels the queued ones that have not started, and waits for the
+    /// workers: Python's `shutdown(wait=True, cancel_futures=True)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// let (started_tx, started) = mpsc::channel();
+    /// let (release, release_rx) = mpsc::channel::<()>();
+    /// let busy = pool.submit(move || { started_tx.send(()).unwrap(); release_rx.recv().unwrap(); 1 }).unwrap();
+    /// started.recv().unwrap();
+    /// let queued = pool.submit(|| 2).unwrap();
+    /// std::thread::spawn(move || release.send(()).unwrap());
+    /// pool.shutdown_cancel();
+    /// assert!(queued.cancelled());
+    /// assert_eq!(busy.result(), Ok(&1));
+    /// ```
+    pub fn shutdown_cancel(&self) {
+        self.shutdown_with(true, true);
+    }
+
+    /// Stops accepting tasks, cancels the queued ones, and returns at once: Python's
+    /// `shutdown(wait=False, cancel_futures=True)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::new(1).unwrap();
+    /// pool.shutdown_cancel_nowait();
+    /// assert!(pool.submit(|| ()).is_err());
+    /// ```
+    pub fn shutdown_cancel_nowait(&self) {
+        self.shutdown_with(false, true);
+    }
+
+    fn shutdown_with(&self, wait: bool, cancel_futures: bool) {
+        let (cancelled, workers) = self.shared.close(cancel_futures, wait);
+        for job in cancelled {
+            job.cancel();
+        }
+        let me = thread::current_id();
+        let mut others = Vec::new();
+        for worker in workers {
+            if worker.id.load(Ordering::Acquire) == me {
+                // Joining ourselves would never return: skip (see the type docs).
+                others.push(worker);
+                continue;
+            }
+            // A worker's body never panics (tasks and initializers run under catch_unwind).
+            let _ = worker.handle.join();
+        }
+        if !others.is_empty() {
+            // Keep the calling worker's handle so a later shutdown from another thread joins it.
+            self.shared.with_state(|s| s.workers.append(&mut others));
+        }
+    }
+}
+
+impl Default for ThreadPoolExecutor {
+    /// A pool with Python's default size, [`default_max_workers`](ThreadPoolExecutor::default_max_workers).
+    fn default() -> ThreadPoolExecutor {
+        ThreadPoolExecutor::builder().build().expect("the default max_workers is positive")
+    }
+}
+
+impl Drop for ThreadPoolExecutor {
+    /// `shutdown(wait=True)`: the end of Python's `with ThreadPoolExecutor() as ex:` block.
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl fmt::Debug for ThreadPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (workers, queued, shutdown, broken) =
+            self.shared.with_state(|s| (s.workers.len(), s.jobs.len(), s.shutdown, s.broken));
+        f.debug_struct("ThreadPoolExecutor")
+            .field("prefix", &self.shared.prefix)
+            .field("max_workers", &self.shared.max_workers)
+            .field("workers", &workers)
+            .field("queued", &queued)
+            .field("shutdown", &shutdown)
+            .field("broken", &broken)
+            .finish()
+    }
+}
+
+/// Builds a [`ThreadPoolExecutor`] with Python's keyword arguments (`max_workers`,
+/// `thread_name_prefix`, `initializer`) and the failure-report settings.
+///
+/// # Examples
+///
+/// ```
+/// use threading::futures::ThreadPoolExecutor;
+///
+/// let pool = ThreadPoolExecutor::builder()
+///     .max_workers(3)
+///     .thread_name_prefix("io")
+///     .initializer(|| println!("worker ready"))
+///     .report_unretrieved(false)
+///     .build()
+///     .unwrap();
+/// assert_eq!(pool.max_workers(), 3);
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ThreadPoolExecutorBuilder {
+    max_workers: Option<usize>,
+    prefix: Option<String>,
+    initializer: Option<Initializer>,
+    report: Report,
+}
+
+impl ThreadPoolExecutorBuilder {
+    /// Python's defaults: `min(32, CPUs + 4)` workers, prefix `ThreadPoolExecutor-N`, no
+    /// initializer, unretrieved failures reported on standard error.
+    pub fn new() -> ThreadPoolExecutorBuilder {
+        ThreadPoolExecutorBuilder {
+            max_workers: None,
+            prefix: None,
+            initializer: None,
+            report: Report::Stderr,
+        }
+    }
+
+    /// The most worker threads the pool starts (must be at least 1, checked by
+    /// [`build`](ThreadPoolExecutorBuilder::build)).
+    pub fn max_workers(mut self, max_workers: usize) -> ThreadPoolExecutorBuilder {
+        self.max_workers = Some(max_workers);
+        self
+    }
+
+    /// Worker names become `<prefix>_0`, `<prefix>_1`, …: Python's `thread_name_prefix`. An
+    /// empty prefix means the default, `ThreadPoolExecutor-N`.
+    pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> ThreadPoolExecutorBuilder {
+        let prefix = prefix.into();
+        self.prefix = (!prefix.is_empty()).then_some(prefix);
+        self
+    }
+
+    /// Runs `init` once in each worker, before its first task: Python's `initializer` (its
+    /// `initargs` are the closure's captures).
+    ///
+    /// `init` returns `()` or `Result<(), E>`. If it returns an error or panics, the pool is
+    /// broken: the failure is reported on standard error, every queued future fails with
+    /// [`BrokenThreadPool`], and so does every later submit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading::futures::ThreadPoolExecutor;
+    ///
+    /// let pool = ThreadPoolExecutor::builder()
+    ///     .max_workers(1)
+    ///     .initializer(|| -> Result<(), String> { Err("no database".into()) })
+    ///     .build()
+    ///     .unwrap();
+    /// let f = pool.submit(|| 1).unwrap();
+    /// assert!(f.result().unwrap_err().is_broken());
+    /// ```
+    pub fn initializer<F, R>(mut self, init: F) -> ThreadPoolExecutorBuilder
+    where
+        F: Fn() -> R + Send + Sync + 'static,
+        R: InitializerResult,
+    {
+        self.initializer = Some(Arc::new(move || init().into_init_result()));
+        self
+    }
+
+    /// Whether a failed future that is dropped without anyone looking at its failure is
+    /// reported (on standard error, or to [`on_unretrieved`](ThreadPoolExecutorBuilder::on_unretrieved)).
+    /// On by default; `false` turns it off.
+    pub fn report_unretrieved(mut self, on: bool) -> ThreadPoolExecutorBuilder {
+        if !on {
+            self.report = Report::Off;
+        } else if !self.report.is_on() {
+            self.report = Report::Stderr;
+        }
+        self
+    }
+
+    /// Sends unretrieved failures (see [`Unretrieved`]) to `hook` instead of standard error.
+    /// The hook runs on whichever thread drops the last reference to the future; a hook that
+    /// panics is reported on standard error.
+    pub fn on_unretrieved(
+        mut self,
+        hook: impl Fn(&Unretrieved<'_>) + Send + Sync + 'static,
+    ) -> ThreadPoolExecutorBuilder {
+        let hook: Hook = Arc::new(hook);
+        self.report = Report::Hook(hook);
+        self
+    }
+
+    /// Creates the executor (no thread starts yet).
+    ///
+    /// # Errors
+    ///
+    /// [`ValueError`] of kind [`MaxWorkers`](ValueErrorKind::MaxWorkers) if `max_workers` is 0.
+    pub fn build(self) -> Result<ThreadPoolExecutor, ValueError> {
+        let max_workers = self.max_workers.unwrap_or_else(ThreadPoolExecutor::default_max_workers);
+        if max_workers == 0 {
+            return Err(ValueError::new(ValueErrorKind::MaxWorkers));
+        }
+        let prefix = self.prefix.unwrap_or_else(|| {
+            format!("ThreadPoolExecutor-{}", EXECUTORS.fetch_add(1, Ordering::Relaxed))
+        });
+        let shared = Shared {
+            max_workers,
+            prefix,
+            initializer: self.initializer,
+            report: self.report,
+            lock: Lock::new(),
+            state: UnsafeCell::new(State {
+                jobs: VecDeque::new(),
+                workers: Vec::new(),
+                sleepers: 0,
+                shutdown: false,
+                broken: false,
+            }),
+            signal: AtomicUsize::new(0),
+            idle: AtomicUsize::new(0),
+        };
+        Ok(ThreadPoolExecutor { shared: Arc::new(shared) })
+    }
+}
+
+impl Default for ThreadPoolExecutorBuilder {
+    fn default() -> ThreadPoolExecutorBuilder {
+        ThreadPoolExecutorBuilder::new()
+    }
+}
+
+impl fmt::Debug for ThreadPoolExecutorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPoolExecutorBuilder")
+            .field("max_workers", &self.max_workers)
+            .field("thread_name_prefix", &self.prefix)
+            .field("initializer", &self.initializer.is_some())
+            .field("report", &self.report)
+            .finish()
+    }
+}
+
+/// The iterator of [`ThreadPoolExecutor::map`]: the results in input order.
+///
+/// Each item waits for its task. Items are `Ok(value)` or `Err(FutureError)` for a task that
+/// failed (the iteration continues); with a time budget
+/// ([`map_timeout`](ThreadPoolExecutor::map_timeout)), the first item not ready in time is
+/// `Err(FutureError::Timeout)` and ends the iteration. Dropping the iterator cancels the tasks
+/// that have not started (CPython's `result_iterator` `finally`).
+#[must_use = "dropping the iterator cancels the tasks that have not started"]
+pub struct Map<T> {
+    futures: VecDeque<Future<T>>,
+    deadline: Option<Instant>,
+    ended: bool,
+}
+
+impl<T> Map<T> {
+    /// Cancels every remaining task that has not started, and ends the iteration.
+    fn cancel_rest(&mut self) {
+        self.ended = true;
+        for future in mem::take(&mut self.futures) {
+            future.cancel();
+        }
+    }
+}
+
+impl<T> Iterator for Map<T> {
+    type Item = Result<T, FutureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ended {
+            return None;
+        }
+        let future = self.futures.pop_front()?;
+        let waited = match self.deadline {
+            Some(d) => future.result_deadline(d).map(|_| ()),
+            None => future.result().map(|_| ()),
+        };
+        if let Err(error) = waited
+            && error.is_timeout()
+        {
+            future.cancel();
+            self.cancel_rest();
+            return Some(Err(error));
+        }
+        // Done: `into_result` returns at once, and this is the only handle.
+        Some(future.into_result())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = if self.ended { 0 } else { self.futures.len() };
+        (n, Some(n))
+    }
+}
+
+impl<T> std::iter::FusedIterator for Map<T> {}
+
+impl<T> Drop for Map<T> {
+    fn drop(&mut self) {
+        self.cancel_rest();
+    }
+}
+
+impl<T> fmt::Debug for Map<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Map")
+            .field("remaining", &self.futures.len())
+            .field("deadline", &self.deadline)
+            .field("ended", &self.ended)
+            .finish()
+    }
+}
