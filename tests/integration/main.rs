@@ -7,6 +7,7 @@ mod condition;
 mod event;
 mod facade;
 mod lock;
+mod pool;
 mod rlock;
 mod semaphore;
 mod stress;

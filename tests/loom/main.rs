@@ -8,5 +8,6 @@ mod condition;
 mod core_model;
 mod event;
 mod lock;
+mod pool;
 mod rlock;
 mod semaphore;

@@ -61,19 +61,22 @@ impl std::error::Error for CancelledError {}
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TimeoutError {
-    /// `(unfinished, total)` for `as_completed`; `None` for a single future.
-    unfinished: Option<(usize, usize)>,
+    /// For `as_completed`: how many futures were unfinished, of how many (`total > 0`); both 0
+    /// for a single future. Two `u32`s keep `FutureError`, and so every future, small.
+    unfinished: u32,
+    total: u32,
 }
 
 impl TimeoutError {
     /// A timeout waiting for one future.
     pub(crate) const fn new() -> TimeoutError {
-        TimeoutError { unfinished: None }
+        TimeoutError { unfinished: 0, total: 0 }
     }
 
     /// A timeout of `as_completed` with `unfinished` of `total` futures not done.
-    pub(crate) const fn unfinished(unfinished: usize, total: usize) -> TimeoutError {
-        TimeoutError { unfinished: Some((unfinished, total)) }
+    pub(crate) fn unfinished(unfinished: usize, total: usize) -> TimeoutError {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        TimeoutError { unfinished: clamp(unfinished), total: clamp(total) }
     }
 
     /// For a timeout of `as_completed`: how many futures were unfinished, and of how many.
@@ -94,13 +97,13 @@ impl TimeoutError {
     /// ```
     #[must_use]
     pub const fn futures_unfinished(&self) -> Option<(usize, usize)> {
-        self.unfinished
+        if self.total == 0 { None } else { Some((self.unfinished as usize, self.total as usize)) }
     }
 }
 
 impl fmt::Display for TimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.unfinished {
+        match self.futures_unfinished() {
             Some((n, total)) => write!(f, "{n} (of {total}) futures unfinished"),
             None => f.write_str("timed out waiting for the future"),
         }

@@ -45,7 +45,7 @@ use std::panic::{self, AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
 use std::ptr;
 use std::time::Duration;
 
-use threading_core::atomic::{AtomicUsize, Ordering};
+use threading_core::atomic::{AtomicBool, AtomicUsize, Ordering};
 use threading_core::cell::UnsafeCell;
 use threading_core::error::{RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind};
 use threading_core::hint::SpinWait;
@@ -55,7 +55,7 @@ use threading_core::time::{self, Instant};
 use threading_lock::Lock;
 
 use crate::error::{BrokenThreadPool, FutureError, SubmitError, TaskPanic};
-use crate::future::{Completer, Future};
+use crate::future::{Future, Inner, Shared as FutureShared};
 use crate::report::{Hook, Report, Unretrieved};
 
 threading_core::global! {
@@ -63,49 +63,139 @@ threading_core::global! {
     static EXECUTORS: AtomicUsize = AtomicUsize::new(0);
 }
 
-/// A work item: runs its task (or is cancelled, or failed) exactly once.
-trait Work: Send {
-    /// Runs the task unless its future was cancelled; raises the idle count before the
-    /// outcome is published.
-    fn run(self: Box<Self>, idle: &AtomicUsize);
-    /// `shutdown(cancel_futures=True)`: cancel and notify.
-    fn cancel(self: Box<Self>);
+/// A queued task, as the worker sees it: run it (or cancel it, or fail it), exactly once.
+trait Work: Send + Sync {
+    /// Runs the task unless its future was cancelled; counts the worker as returning (idle)
+    /// before the outcome is published. Returns whether it did.
+    fn run(self: Arc<Self>, idle: &Idle) -> bool;
+    /// `shutdown(cancel_futures=True)`, or a task nobody will ever run: cancel and notify.
+    fn cancel(self: Arc<Self>);
     /// A broken pool: fail with `error` (just notify if cancelled).
-    fn fail(self: Box<Self>, error: FutureError);
+    fn fail(self: Arc<Self>, error: FutureError);
 }
 
-struct WorkItem<F, T> {
-    task: F,
-    completer: Completer<T>,
+/// A submitted task: its future's state and its closure, in one allocation shared by the
+/// [`Future`] handles (as `dyn Shared<T>`) and the work queue (as `dyn Work`).
+struct Task<F, T> {
+    inner: Inner<T>,
+    /// Taken (and dropped) by whoever holds the queue entry: the worker that runs it, or the
+    /// thread that cancels or fails it. Nobody else touches it.
+    task: UnsafeCell<Option<F>>,
 }
 
-impl<F, T> Work for WorkItem<F, T>
+// SAFETY: `task` is only touched through the queue entry, by one thread at a time (it moves
+// with the entry); `inner` hands out `&T` only through `Future`, whose own `Send`/`Sync` need
+// `T: Send + Sync`, and moves `T` between threads, which `T: Send` allows.
+unsafe impl<F: Send, T: Send> Send for Task<F, T> {}
+// SAFETY: as above.
+unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
+
+impl<F, T> FutureShared<T> for Task<F, T> {
+    fn inner(&self) -> &Inner<T> {
+        &self.inner
+    }
+}
+
+impl<F, T> Task<F, T>
 where
-    F: FnOnce() -> T + Send,
-    T: Send,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
 {
-    fn run(self: Box<Self>, idle: &AtomicUsize) {
-        let WorkItem { task, completer } = *self;
-        if !completer.start() {
-            idle.fetch_add(1, Ordering::Release);
-            return;
-        }
+    /// Takes the closure out (the caller holds the queue entry).
+    fn take(&self) -> Option<F> {
+        // SAFETY: only the holder of the queue entry calls this, see `task`.
+        self.task.with_mut(|t| unsafe { (*t).take() })
+    }
+
+    /// A new handle for the callbacks.
+    fn view(self: &Arc<Self>) -> Future<T> {
+        Future::another(Arc::clone(self) as Arc<dyn FutureShared<T>>)
+    }
+}
+
+impl<F, T> Work for Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Arc<Self>, idle: &Idle) -> bool {
+        let task = self.take();
+        let Some(task) = task.filter(|_| self.inner.set_running_or_notify_cancel() == Ok(true))
+        else {
+            // Cancelled (its closure is dropped here, not kept until the future goes).
+            return false;
+        };
         let outcome = panic::catch_unwind(AssertUnwindSafe(task))
             .map_err(|payload| FutureError::Panicked(TaskPanic::from_payload(&*payload)));
-        idle.fetch_add(1, Ordering::Release);
-        completer.finish(outcome);
+        let counted = idle.returning();
+        // A future finished meanwhile by hand keeps its first outcome.
+        let _ = self.inner.complete(outcome, || self.view());
+        counted
     }
 
-    fn cancel(self: Box<Self>) {
-        self.completer.cancel();
+    fn cancel(self: Arc<Self>) {
+        drop(self.take());
+        self.inner.cancel(|| self.view());
+        let _ = self.inner.set_running_or_notify_cancel();
     }
 
-    fn fail(self: Box<Self>, error: FutureError) {
-        self.completer.fail(error);
+    fn fail(self: Arc<Self>, error: FutureError) {
+        drop(self.take());
+        if self.inner.set_running_or_notify_cancel().unwrap_or(false) {
+            let _ = self.inner.complete(Err(error), || self.view());
+        }
     }
 }
 
-type Job = Box<dyn Work>;
+/// A queue entry. Dropping one that was neither run, cancelled nor failed cancels its future,
+/// so no future is ever left pending by a lost task.
+struct Job(Option<Arc<dyn Work>>);
+
+impl Job {
+    fn run(mut self, idle: &Idle) -> bool {
+        self.0.take().is_some_and(|work| work.run(idle))
+    }
+
+    fn cancel(mut self) {
+        if let Some(work) = self.0.take() {
+            work.cancel();
+        }
+    }
+
+    fn fail(mut self, error: FutureError) {
+        if let Some(work) = self.0.take() {
+            work.fail(error);
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(work) = self.0.take() {
+            work.cancel();
+        }
+    }
+}
+
+/// Workers that have finished a task and are on their way back to the queue (counted before
+/// the task's outcome is published; see the module docs). Once every worker is started the
+/// count no longer matters and is left alone, so a full pool has no contended atomic per task.
+struct Idle {
+    returning: AtomicUsize,
+    full: AtomicBool,
+}
+
+impl Idle {
+    /// A worker finished a task and goes back for the next. Returns whether it counted itself
+    /// (then `next_job` must uncount it).
+    fn returning(&self) -> bool {
+        if self.full.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.returning.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+}
 
 /// What a worker runs first; `Err` (or a panic) breaks the pool.
 type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
@@ -155,9 +245,15 @@ struct Worker {
 /// The pool's state; guarded by `Shared::lock`.
 struct State {
     jobs: VecDeque<Job>,
+    /// The workers not joined yet.
     workers: Vec<Worker>,
+    /// How many workers were ever started (names them; `worker_count`).
+    started: usize,
     /// Workers parked (or about to park) waiting for a job.
     sleepers: usize,
+    /// Workers awake and watching for a job (they need no wake-up).
+    spinning: usize,
+
     shutdown: bool,
     broken: bool,
 }
@@ -172,8 +268,12 @@ struct Shared {
     state: UnsafeCell<State>,
     /// Epoch: bumped under `lock` when a job is queued or the pool closes. Workers park on it.
     signal: AtomicUsize,
-    /// CPython's `_idle_semaphore`.
-    idle: AtomicUsize,
+    /// Workers on their way back to the queue.
+    idle: Idle,
+    /// A wake-up is on its way to a sleeping worker (at most one at a time). Set under `lock`
+    /// by `should_wake`; cleared by the woken worker, or by the unpark itself when it finds
+    /// nobody asleep.
+    wake_pending: AtomicBool,
 }
 
 // SAFETY: `state` is only touched with `lock` held; jobs are `Send`; the rest is `Sync`.
@@ -207,50 +307,68 @@ impl Shared {
                 return Err((SubmitError::Shutdown(error), job));
             }
             state.jobs.push_back(job);
-            self.signal.fetch_add(1, Ordering::Relaxed);
-            // CPython's `_adjust_thread_count`: an idle worker will take it, or start one.
+            // Only a worker that saw the queue empty (spinning, or registered to sleep, both
+            // counted under this lock) watches the epoch; the others will find the job.
+            if state.spinning + state.sleepers > 0 {
+                self.signal.fetch_add(1, Ordering::Relaxed);
+            }
+            // CPython's `_adjust_thread_count`: start a worker unless an idle one will take
+            // the job. Idle means waiting in `next_job` or on the way back to it, and each
+            // idle worker takes one queued job. (CPython counts finished tasks instead, which
+            // can exceed the idle workers and leave a job waiting behind a busy one.)
             // If starting a worker fails while others are alive, the job stays queued and
             // they will run it; with no worker at all, nobody could: take it back (no worker
             // can have seen it).
-            if !self.take_idle()
-                && state.workers.len() < self.max_workers
+            if state.started < self.max_workers
+                && state.jobs.len()
+                    > state.spinning + state.sleepers + self.idle.returning.load(Ordering::Relaxed)
                 && let Err(error) = self.spawn(state)
-                && state.workers.is_empty()
+                && state.started == 0
             {
                 let job = state.jobs.pop_back().expect("just pushed");
                 return Err((SubmitError::Spawn(error), job));
             }
-            state.sleepers > 0
+            self.should_wake(state)
         };
         if wake {
-            // SAFETY: our own key; the callback does nothing.
-            unsafe {
-                park::unpark_one(self.key(), |_| DEFAULT_UNPARK_TOKEN);
-            }
+            self.wake_one();
         }
         Ok(())
     }
 
-    /// Takes one idle token if there is one.
-    fn take_idle(&self) -> bool {
-        let mut idle = self.idle.load(Ordering::Relaxed);
-        while idle > 0 {
-            match self.idle.compare_exchange_weak(
-                idle,
-                idle - 1,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(i) => idle = i,
-            }
+    /// With `lock` held, after queueing: whether to wake a sleeping worker. Not if a worker is
+    /// awake and watching (it will find the job), nor if a wake-up is already on its way (that
+    /// worker wakes the next one if more work is left, see `next_job`).
+    fn should_wake(&self, state: &State) -> bool {
+        let wake =
+            state.sleepers > 0 && state.spinning == 0 && !self.wake_pending.load(Ordering::Relaxed);
+        if wake {
+            self.wake_pending.store(true, Ordering::Relaxed);
         }
-        false
+        wake
     }
 
-    /// Starts worker number `state.workers.len()`, with `lock` held.
+    /// Wakes one sleeping worker (outside the lock), after `should_wake` said so.
+    fn wake_one(&self) {
+        let callback = |result: park::UnparkResult| {
+            if result.unparked_threads == 0 {
+                // Nobody was parked: no wake-up is on its way after all. A sleeper between
+                // registering and parking saw the epoch move (every push bumps it while
+                // someone sleeps) and comes back by itself; a later push may wake again.
+                self.wake_pending.store(false, Ordering::Relaxed);
+            }
+            // Otherwise the woken worker clears `wake_pending` once back under the lock.
+            DEFAULT_UNPARK_TOKEN
+        };
+        // SAFETY: our own key; the callback only stores an atomic and cannot panic.
+        unsafe {
+            park::unpark_one(self.key(), callback);
+        }
+    }
+
+    /// Starts worker number `state.started`, with `lock` held.
     fn spawn(self: &Arc<Self>, state: &mut State) -> Result<(), RuntimeError> {
-        let name = format!("{}_{}", self.prefix, state.workers.len());
+        let name = format!("{}_{}", self.prefix, state.started);
         let shared = Arc::clone(self);
         let id = Arc::new(AtomicUsize::new(0));
         let worker_id = Arc::clone(&id);
@@ -262,26 +380,42 @@ impl Shared {
         })
         .map_err(|_| RuntimeError::new(RuntimeErrorKind::FutureUnexpectedState))?;
         state.workers.push(Worker { handle, id });
+        state.started += 1;
+        if state.started == self.max_workers {
+            self.idle.full.store(true, Ordering::Relaxed);
+        }
         Ok(())
     }
 
     /// The next job for a worker, or `None` once the queue is empty and the pool is shut down
     /// or broken.
-    fn next_job(&self) -> Option<Job> {
+    fn next_job(&self, returning: bool) -> Option<Job> {
         let mut spin = SpinWait::new();
         let mut guard = self.lock.lock();
+        if returning {
+            // Back: from now on `spinning`/`sleepers` (or the job taken) account for us.
+            self.idle.returning.fetch_sub(1, Ordering::Relaxed);
+        }
         loop {
             // SAFETY: `lock` is held (`guard`).
             let state = self.state.with_mut(|s| unsafe { &mut *s });
             if let Some(job) = state.jobs.pop_front() {
+                // More work left and everyone asleep: pass the wake-up on.
+                let wake = !state.jobs.is_empty() && self.should_wake(state);
+                drop(guard);
+                if wake {
+                    self.wake_one();
+                }
                 return Some(job);
             }
             if state.shutdown || state.broken {
                 return None;
             }
             let epoch = self.signal.load(Ordering::Relaxed);
-            drop(guard);
             // A job may be about to arrive: watch the epoch for a moment before sleeping.
+            // Meanwhile `spinning` tells `submit` that no wake-up is needed.
+            state.spinning += 1;
+            drop(guard);
             let mut moved = false;
             while spin.spin() {
                 if self.signal.load(Ordering::Relaxed) != epoch {
@@ -290,22 +424,29 @@ impl Shared {
                 }
             }
             guard = self.lock.lock();
+            // SAFETY: `lock` is held.
+            let state = self.state.with_mut(|s| unsafe { &mut *s });
+            state.spinning -= 1;
             if moved || self.signal.load(Ordering::Relaxed) != epoch {
                 continue;
             }
-            // SAFETY: `lock` is held.
-            self.state.with_mut(|s| unsafe { (*s).sleepers += 1 });
+            state.sleepers += 1;
             drop(guard);
             // Sleep only if nothing was queued (and the pool did not close) since we looked,
             // checked with the parking queue locked: every push bumps the epoch first.
             let validate = || self.signal.load(Ordering::Relaxed) == epoch;
             // SAFETY: our own key; the callbacks only load an atomic and cannot panic.
-            unsafe {
-                park::park(self.key(), validate, || {}, |_, _| {}, DEFAULT_PARK_TOKEN, None);
-            }
+            let result = unsafe {
+                park::park(self.key(), validate, || {}, |_, _| {}, DEFAULT_PARK_TOKEN, None)
+            };
             guard = self.lock.lock();
             // SAFETY: `lock` is held.
-            self.state.with_mut(|s| unsafe { (*s).sleepers -= 1 });
+            let state = self.state.with_mut(|s| unsafe { &mut *s });
+            state.sleepers -= 1;
+            if result.is_unparked() {
+                // The wake-up in flight (if any) has arrived.
+                self.wake_pending.store(false, Ordering::Relaxed);
+            }
             spin.reset();
         }
     }
@@ -358,8 +499,9 @@ fn worker(shared: &Shared) {
             return;
         }
     }
-    while let Some(job) = shared.next_job() {
-        job.run(&shared.idle);
+    let mut returning = false;
+    while let Some(job) = shared.next_job(returning) {
+        returning = job.run(&shared.idle);
     }
 }
 
@@ -504,7 +646,7 @@ impl ThreadPoolExecutor {
     /// ```
     #[must_use]
     pub fn worker_count(&self) -> usize {
-        self.shared.with_state(|s| s.workers.len())
+        self.shared.with_state(|s| s.started)
     }
 
     /// Queues `task` and returns the future of its value: Python's `submit(fn, *args)`.
@@ -533,9 +675,12 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (future, completer) = Future::with_completer(self.shared.report.clone());
-        let job: Job = Box::new(WorkItem { task, completer });
-        match self.shared.push(job) {
+        let task = Arc::new(Task {
+            inner: Inner::new(self.shared.report.clone()),
+            task: UnsafeCell::new(Some(task)),
+        });
+        let future = Future::first(Arc::clone(&task) as Arc<dyn FutureShared<T>>);
+        match self.shared.push(Job(Some(task))) {
             Ok(()) => Ok(future),
             // Dropping the job cancels its (unreachable) future.
             Err((error, _job)) => Err(error),
@@ -765,7 +910,7 @@ impl Drop for ThreadPoolExecutor {
 impl fmt::Debug for ThreadPoolExecutor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (workers, queued, shutdown, broken) =
-            self.shared.with_state(|s| (s.workers.len(), s.jobs.len(), s.shutdown, s.broken));
+            self.shared.with_state(|s| (s.started, s.jobs.len(), s.shutdown, s.broken));
         f.debug_struct("ThreadPoolExecutor")
             .field("prefix", &self.shared.prefix)
             .field("max_workers", &self.shared.max_workers)
@@ -877,7 +1022,7 @@ impl ThreadPoolExecutorBuilder {
         mut self,
         hook: impl Fn(&Unretrieved<'_>) + Send + Sync + 'static,
     ) -> ThreadPoolExecutorBuilder {
-        let hook: Hook = Arc::new(hook);
+        let hook: Hook = Arc::new(Box::new(hook));
         self.report = Report::Hook(hook);
         self
     }
@@ -904,12 +1049,15 @@ impl ThreadPoolExecutorBuilder {
             state: UnsafeCell::new(State {
                 jobs: VecDeque::new(),
                 workers: Vec::new(),
+                started: 0,
                 sleepers: 0,
+                spinning: 0,
                 shutdown: false,
                 broken: false,
             }),
             signal: AtomicUsize::new(0),
-            idle: AtomicUsize::new(0),
+            idle: Idle { returning: AtomicUsize::new(0), full: AtomicBool::new(false) },
+            wake_pending: AtomicBool::new(false),
         };
         Ok(ThreadPoolExecutor { shared: Arc::new(shared) })
     }

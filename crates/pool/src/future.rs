@@ -38,7 +38,7 @@
 //! may call `unpark_all` with nobody parked: harmless, and only after somebody once had to wait.
 //!
 //! **Handles.** `Inner::handles` counts the `Future` values (clones included); the executor's
-//! own reference (a [`Completer`]) does not count. `into_result` moves the value out only when
+//! own reference (the task in the work queue) does not count. `into_result` moves the value out only when
 //! its handle is the last one, after the done callbacks have finished (they get a counted
 //! handle of their own while they run), so no `&T` can be alive at that moment.
 //!
@@ -48,7 +48,6 @@
 use alloc::sync::Arc;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::mem;
 use std::panic::{self, AssertUnwindSafe, RefUnwindSafe, UnwindSafe};
 use std::ptr;
 use std::time::Duration;
@@ -62,7 +61,7 @@ use threading_core::thread;
 use threading_core::time::{self, Instant};
 use threading_lock::Lock;
 
-use crate::error::{CancelledError, FutureError, InvalidStateError, TaskPanic, TimeoutError};
+use crate::error::{CancelledError, FutureError, InvalidStateError, TimeoutError};
 use crate::report::{self, Report};
 use crate::wait::{Completion, WaiterEntry};
 
@@ -111,7 +110,8 @@ pub struct FutureCore {
     /// Guards every transition, `waiters` and the owning `Inner`'s callbacks.
     lock: Lock,
     /// Installed `wait`/`as_completed` waiters; guarded by `lock`.
-    waiters: UnsafeCell<Vec<WaiterEntry>>,
+    /// Boxed on first use: most futures are never waited on by `wait`/`as_completed`.
+    waiters: UnsafeCell<Option<Box<Vec<WaiterEntry>>>>,
 }
 
 // SAFETY: `waiters` is only touched with `lock` held, and its entries (`Arc<Waiter>`) are
@@ -125,7 +125,7 @@ impl FutureCore {
         FutureCore {
             state: AtomicU8::new(PENDING),
             lock: Lock::new(),
-            waiters: UnsafeCell::new(Vec::new()),
+            waiters: UnsafeCell::new(None),
         }
     }
 
@@ -214,8 +214,8 @@ impl FutureCore {
     /// them (a future completes, or is notified of its cancellation, only once).
     fn notify_waiters(&self, how: Completion) {
         // SAFETY: `lock` is held (callers), which guards `waiters`.
-        let waiters = self.waiters.with_mut(|w| unsafe { mem::take(&mut *w) });
-        for entry in &waiters {
+        let waiters = self.waiters.with_mut(|w| unsafe { (*w).take() }).unwrap_or_default();
+        for entry in waiters.iter() {
             entry.notify(how);
         }
     }
@@ -229,7 +229,7 @@ impl FutureCore {
             return Some(state);
         }
         // SAFETY: `lock` is held.
-        self.waiters.with_mut(|w| unsafe { (*w).push(entry) });
+        self.waiters.with_mut(|w| unsafe { (*w).get_or_insert_default().push(entry) });
         None
     }
 
@@ -237,7 +237,11 @@ impl FutureCore {
     pub(crate) fn uninstall(&self, waiter: usize) {
         let _guard = self.lock.lock();
         // SAFETY: `lock` is held.
-        self.waiters.with_mut(|w| unsafe { (*w).retain(|e| e.waiter_id() != waiter) });
+        self.waiters.with_mut(|w| unsafe {
+            if let Some(list) = &mut *w {
+                list.retain(|e| e.waiter_id() != waiter);
+            }
+        });
     }
 }
 
@@ -256,7 +260,7 @@ pub(crate) const fn failed(state: u8) -> bool {
 type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send>;
 
 /// What a future and its completer share.
-struct Inner<T> {
+pub(crate) struct Inner<T> {
     core: FutureCore,
     /// How many `Future` handles exist (clones and callback views included).
     handles: AtomicUsize,
@@ -269,7 +273,20 @@ struct Inner<T> {
     /// Set once, with `core.lock` held, before `FINISHED` is published; see the module docs.
     outcome: UnsafeCell<Option<Result<T, FutureError>>>,
     /// Callbacks to run on completion; guarded by `core.lock`.
-    callbacks: UnsafeCell<Vec<Callback<T>>>,
+    /// Boxed on first use, like `FutureCore::waiters`.
+    callbacks: UnsafeCell<Option<Box<Vec<Callback<T>>>>>,
+}
+
+/// What a [`Future`] points at: a bare future's [`Inner`], or an executor task that embeds one
+/// next to its closure (one allocation per task).
+pub(crate) trait Shared<T> {
+    fn inner(&self) -> &Inner<T>;
+}
+
+impl<T> Shared<T> for Inner<T> {
+    fn inner(&self) -> &Inner<T> {
+        self
+    }
 }
 
 /// What a finished future holds, as seen by a reader.
@@ -281,7 +298,7 @@ enum Seen<'a, T> {
 }
 
 impl<T> Inner<T> {
-    fn new(report: Report) -> Inner<T> {
+    pub(crate) fn new(report: Report) -> Inner<T> {
         Inner {
             core: FutureCore::new(),
             handles: AtomicUsize::new(1),
@@ -289,7 +306,7 @@ impl<T> Inner<T> {
             callback_thread: AtomicUsize::new(0),
             report,
             outcome: UnsafeCell::new(None),
-            callbacks: UnsafeCell::new(Vec::new()),
+            callbacks: UnsafeCell::new(None),
         }
     }
 
@@ -318,8 +335,8 @@ impl<T> Inner<T> {
         }
     }
 
-    /// `cancel()`: see [`Future::cancel`].
-    fn cancel(self: &Arc<Self>) -> bool {
+    /// `cancel()`: see [`Future::cancel`]. `view` makes a handle for the callbacks.
+    pub(crate) fn cancel(&self, view: impl FnOnce() -> Future<T>) -> bool {
         let guard = self.core.lock.lock();
         match self.core.state.load(Ordering::Relaxed) & STATE {
             RUNNING | FINISHED => return false,
@@ -327,17 +344,17 @@ impl<T> Inner<T> {
             _ => {}
         }
         // SAFETY: `core.lock` is held, which guards `callbacks`.
-        let callbacks = self.callbacks.with_mut(|c| unsafe { mem::take(&mut *c) });
+        let callbacks = self.callbacks.with_mut(|c| unsafe { (*c).take() }).unwrap_or_default();
         let extra = if callbacks.is_empty() { 0 } else { CALLBACKS };
         let old = self.core.transition(CANCELLED, extra);
         drop(guard);
         self.core.wake(old);
-        self.run_callbacks(callbacks);
+        self.run_callbacks(callbacks, view);
         true
     }
 
     /// `set_running_or_notify_cancel()`: see [`Future::set_running_or_notify_cancel`].
-    fn set_running_or_notify_cancel(&self) -> Result<bool, RuntimeError> {
+    pub(crate) fn set_running_or_notify_cancel(&self) -> Result<bool, RuntimeError> {
         let _guard = self.core.lock.lock();
         match self.core.state.load(Ordering::Relaxed) & STATE {
             PENDING => {
@@ -354,9 +371,11 @@ impl<T> Inner<T> {
     }
 
     /// `set_result`/`set_exception`: stores `outcome` unless the future is already done.
-    fn complete(
-        self: &Arc<Self>,
+    /// `view` makes a handle for the callbacks.
+    pub(crate) fn complete(
+        &self,
         outcome: Result<T, FutureError>,
+        view: impl FnOnce() -> Future<T>,
     ) -> Result<(), (InvalidStateError, Result<T, FutureError>)> {
         let guard = self.core.lock.lock();
         let state = self.core.state.load(Ordering::Relaxed);
@@ -371,25 +390,26 @@ impl<T> Inner<T> {
         self.outcome.with_mut(|o| unsafe { *o = Some(outcome) });
         self.core.notify_waiters(if failed { Completion::Failed } else { Completion::Succeeded });
         // SAFETY: `core.lock` is held.
-        let callbacks = self.callbacks.with_mut(|c| unsafe { mem::take(&mut *c) });
+        let callbacks = self.callbacks.with_mut(|c| unsafe { (*c).take() }).unwrap_or_default();
         let extra =
             if failed { FAILED } else { 0 } | if callbacks.is_empty() { 0 } else { CALLBACKS };
         let old = self.core.transition(FINISHED, extra);
         drop(guard);
         self.core.wake(old);
-        self.run_callbacks(callbacks);
+        self.run_callbacks(callbacks, view);
         Ok(())
     }
 
     /// Runs the callbacks taken at completion, each with a handle of its own; a panicking one
     /// is reported and the others still run. Then clears `CALLBACKS`.
-    fn run_callbacks(self: &Arc<Self>, callbacks: Vec<Callback<T>>) {
+    fn run_callbacks(&self, callbacks: Box<Vec<Callback<T>>>, view: impl FnOnce() -> Future<T>) {
         if callbacks.is_empty() {
             return;
         }
-        let view = Future::from_inner(Arc::clone(self));
+        // A counted handle of its own for the callbacks (see `into_result`).
+        let view = view();
         self.callback_thread.store(thread::current_id(), Ordering::Relaxed);
-        for callback in callbacks {
+        for callback in *callbacks {
             call_callback(&view, callback);
         }
         self.callback_thread.store(0, Ordering::Relaxed);
@@ -401,7 +421,7 @@ impl<T> Inner<T> {
     }
 
     /// Python's repr: `<Future at 0x… state=…>`.
-    fn repr(&self) -> String {
+    pub(crate) fn repr(&self) -> String {
         let state = self.core.state();
         let addr = ptr::from_ref(self).addr();
         let what = match state & STATE {
@@ -423,7 +443,13 @@ impl<T> Inner<T> {
 
 impl<T> Drop for Inner<T> {
     fn drop(&mut self) {
-        if !self.report.is_on() || self.retrieved.load(Ordering::Relaxed) {
+        // Happens-after every handle's last access (each drop is a Release decrement of
+        // `handles`) and the completer's (its last write is a Release store of `state`). The
+        // `Arc` that owns us already orders this, but loom cannot see inside
+        // `alloc::sync::Arc`; read-modify-writes read the latest values, so loom sees it too.
+        self.handles.fetch_add(0, Ordering::AcqRel);
+        let state = self.core.state.fetch_or(0, Ordering::AcqRel);
+        if !failed(state) || !self.report.is_on() || self.retrieved.load(Ordering::Relaxed) {
             return;
         }
         let failed = self.outcome.with(|o| {
@@ -443,7 +469,7 @@ impl<T> Drop for Inner<T> {
 /// Calls one done callback, reporting a panic instead of letting it escape.
 fn call_callback<T>(future: &Future<T>, callback: Callback<T>) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| callback(future))) {
-        report::callback_panicked(&future.inner.repr(), &*payload);
+        report::callback_panicked(&future.inner().repr(), &*payload);
     }
 }
 
@@ -526,7 +552,7 @@ pub(crate) fn short_type_name<T: ?Sized>() -> String {
 ///
 /// [`concurrent.futures.Future`]: https://docs.python.org/3/library/concurrent.futures.html#future-objects
 pub struct Future<T> {
-    inner: Arc<Inner<T>>,
+    shared: Arc<dyn Shared<T>>,
 }
 
 // SAFETY: a `Future` gives shared access to `T` (`result() -> &T`) from every thread holding a
@@ -541,7 +567,7 @@ unsafe impl<T: Send + Sync> Sync for Future<T> {}
 impl<T> UnwindSafe for Future<T> {}
 impl<T> RefUnwindSafe for Future<T> {}
 
-impl<T> Future<T> {
+impl<T: 'static> Future<T> {
     /// A pending future not tied to any executor: Python's `Future()`.
     ///
     /// Python reserves this for executor implementations and tests; here too, it is how a
@@ -562,19 +588,26 @@ impl<T> Future<T> {
     /// ```
     #[must_use]
     pub fn new() -> Future<T> {
-        Future { inner: Arc::new(Inner::new(Report::Off)) }
+        Future::first(Arc::new(Inner::new(Report::Off)))
+    }
+}
+
+impl<T> Future<T> {
+    /// The first handle of a new future (its `Inner` starts with one handle).
+    pub(crate) fn first(shared: Arc<dyn Shared<T>>) -> Future<T> {
+        Future { shared }
     }
 
-    /// A pending future whose unretrieved failure goes to `report`, with its [`Completer`].
-    pub(crate) fn with_completer(report: Report) -> (Future<T>, Completer<T>) {
-        let inner = Arc::new(Inner::new(report));
-        (Future { inner: Arc::clone(&inner) }, Completer { inner })
+    /// Another counted handle on `shared` (for done callbacks).
+    pub(crate) fn another(shared: Arc<dyn Shared<T>>) -> Future<T> {
+        shared.inner().handles.fetch_add(1, Ordering::Relaxed);
+        Future { shared }
     }
 
-    /// A new counted handle on `inner`.
-    fn from_inner(inner: Arc<Inner<T>>) -> Future<T> {
-        inner.handles.fetch_add(1, Ordering::Relaxed);
-        Future { inner }
+    /// The shared state.
+    #[inline]
+    fn inner(&self) -> &Inner<T> {
+        self.shared.inner()
     }
 
     /// Attempts to cancel the future: Python's `cancel()`.
@@ -599,7 +632,7 @@ impl<T> Future<T> {
     /// assert!(!g.cancel()); // running: too late
     /// ```
     pub fn cancel(&self) -> bool {
-        self.inner.cancel()
+        self.inner().cancel(|| self.clone())
     }
 
     /// Whether the future was cancelled: Python's `cancelled()`.
@@ -616,7 +649,7 @@ impl<T> Future<T> {
     /// ```
     #[must_use]
     pub fn cancelled(&self) -> bool {
-        matches!(self.inner.core.state() & STATE, CANCELLED | CANCELLED_AND_NOTIFIED)
+        matches!(self.inner().core.state() & STATE, CANCELLED | CANCELLED_AND_NOTIFIED)
     }
 
     /// Whether the task is running right now: Python's `running()`.
@@ -635,7 +668,7 @@ impl<T> Future<T> {
     /// ```
     #[must_use]
     pub fn running(&self) -> bool {
-        self.inner.core.state() & STATE == RUNNING
+        self.inner().core.state() & STATE == RUNNING
     }
 
     /// Whether the future is cancelled or finished: Python's `done()`.
@@ -652,7 +685,7 @@ impl<T> Future<T> {
     /// ```
     #[must_use]
     pub fn done(&self) -> bool {
-        is_done(self.inner.core.state())
+        is_done(self.inner().core.state())
     }
 
     /// Waits for the future and returns its value: Python's `result()`.
@@ -730,7 +763,7 @@ impl<T> Future<T> {
     }
 
     fn result_until(&self, deadline: Option<Instant>) -> Result<&T, FutureError> {
-        match self.inner.seen(deadline) {
+        match self.inner().seen(deadline) {
             Seen::Value(v) => Ok(v),
             Seen::Failed(e) => Err(e),
             Seen::Cancelled => Err(FutureError::Cancelled(CancelledError)),
@@ -763,7 +796,7 @@ impl<T> Future<T> {
     /// assert_eq!(other.into_result(), Ok(vec![1, 2, 3])); // the last handle gets it
     /// ```
     pub fn into_result(self) -> Result<T, FutureError> {
-        let inner = &self.inner;
+        let inner = self.inner();
         let state = inner.core.wait_until(is_done, None);
         if state & STATE != FINISHED {
             return Err(FutureError::Cancelled(CancelledError));
@@ -874,7 +907,7 @@ impl<T> Future<T> {
         &self,
         deadline: Option<Instant>,
     ) -> Result<Option<FutureError>, FutureError> {
-        match self.inner.seen(deadline) {
+        match self.inner().seen(deadline) {
             Seen::Value(_) => Ok(None),
             Seen::Failed(e) => Ok(Some(e)),
             Seen::Cancelled => Err(FutureError::Cancelled(CancelledError)),
@@ -910,7 +943,7 @@ impl<T> Future<T> {
     /// assert_eq!(g.set_running_or_notify_cancel(), Ok(false)); // do not run it
     /// ```
     pub fn set_running_or_notify_cancel(&self) -> Result<bool, RuntimeError> {
-        self.inner.set_running_or_notify_cancel()
+        self.inner().set_running_or_notify_cancel()
     }
 
     /// Finishes the future with `value`: Python's `set_result()`, for executors and tests.
@@ -934,7 +967,7 @@ impl<T> Future<T> {
     /// assert_eq!(f.result(), Ok(&1));
     /// ```
     pub fn set_result(&self, value: T) -> Result<(), InvalidStateError> {
-        self.inner.complete(Ok(value)).map_err(|(e, _)| e)
+        self.inner().complete(Ok(value), || self.clone()).map_err(|(e, _)| e)
     }
 
     /// Finishes the future with a failure: Python's `set_exception()`, for executors and tests.
@@ -954,7 +987,7 @@ impl<T> Future<T> {
     /// assert_eq!(f.result().unwrap_err().panic_message(), Some("doh!"));
     /// ```
     pub fn set_exception(&self, error: impl Into<FutureError>) -> Result<(), InvalidStateError> {
-        self.inner.complete(Err(error.into())).map_err(|(e, _)| e)
+        self.inner().complete(Err(error.into()), || self.clone()).map_err(|(e, _)| e)
     }
 }
 
@@ -988,10 +1021,12 @@ impl<T: Send + Sync + 'static> Future<T> {
     /// assert_eq!(*seen.lock().unwrap(), None);
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(&Future<T>) + Send + 'static) {
-        let guard = self.inner.core.lock.lock();
-        if !is_done(self.inner.core.state.load(Ordering::Relaxed)) {
+        let guard = self.inner().core.lock.lock();
+        if !is_done(self.inner().core.state.load(Ordering::Relaxed)) {
             // SAFETY: `core.lock` is held.
-            self.inner.callbacks.with_mut(|c| unsafe { (*c).push(Box::new(callback)) });
+            self.inner()
+                .callbacks
+                .with_mut(|c| unsafe { (*c).get_or_insert_default().push(Box::new(callback)) });
             return;
         }
         drop(guard);
@@ -1002,18 +1037,18 @@ impl<T: Send + Sync + 'static> Future<T> {
 impl<T> Clone for Future<T> {
     /// Another handle to the same future.
     fn clone(&self) -> Future<T> {
-        Future::from_inner(Arc::clone(&self.inner))
+        Future::another(Arc::clone(&self.shared))
     }
 }
 
 impl<T> Drop for Future<T> {
     fn drop(&mut self) {
         // Release: this handle's reads of the value happen before a later `into_result`.
-        self.inner.handles.fetch_sub(1, Ordering::Release);
+        self.inner().handles.fetch_sub(1, Ordering::Release);
     }
 }
 
-impl<T> Default for Future<T> {
+impl<T: 'static> Default for Future<T> {
     /// A pending future: [`Future::new`].
     fn default() -> Future<T> {
         Future::new()
@@ -1023,7 +1058,7 @@ impl<T> Default for Future<T> {
 impl<T> PartialEq for Future<T> {
     /// Identity: both handles belong to the same future (Python's `is`).
     fn eq(&self, other: &Future<T>) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        ptr::addr_eq(Arc::as_ptr(&self.shared), Arc::as_ptr(&other.shared))
     }
 }
 
@@ -1032,7 +1067,7 @@ impl<T> Eq for Future<T> {}
 impl<T> Hash for Future<T> {
     /// By identity, consistent with [`PartialEq`].
     fn hash<H: Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.inner).addr().hash(state);
+        Arc::as_ptr(&self.shared).addr().hash(state);
     }
 }
 
@@ -1040,68 +1075,14 @@ impl<T> fmt::Debug for Future<T> {
     /// Python's repr: `<Future at 0x… state=pending>`, `state=running`, `state=cancelled`,
     /// `state=finished returned i32`, `state=finished raised TaskPanic`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.inner.repr())
+        f.write_str(&self.inner().repr())
     }
 }
 
 impl<T> crate::wait::sealed::Sealed for Future<T> {
     fn core(&self) -> &FutureCore {
-        &self.inner.core
+        &self.inner().core
     }
 }
 
 impl<T> crate::Waitable for Future<T> {}
-
-/// The executor's side of a future: completes it without counting as a handle.
-///
-/// Dropping a completer whose future never got an outcome cancels it (and notifies the
-/// waiters), so no future is ever left pending by a lost task.
-pub(crate) struct Completer<T> {
-    inner: Arc<Inner<T>>,
-}
-
-// SAFETY: the completer moves a `T` into the future and may drop it (the last reference);
-// it never hands out `&T` except to callbacks, which require `T: Sync` to be registered.
-unsafe impl<T: Send> Send for Completer<T> {}
-
-impl<T> Completer<T> {
-    /// `set_running_or_notify_cancel`: whether the task may run (`false`: it was cancelled).
-    pub(crate) fn start(&self) -> bool {
-        self.inner.set_running_or_notify_cancel().unwrap_or(false)
-    }
-
-    /// Stores the task's outcome. A future finished meanwhile by hand keeps its first outcome.
-    pub(crate) fn finish(&self, outcome: Result<T, FutureError>) {
-        let _ = self.inner.complete(outcome);
-    }
-
-    /// Fails the future with `error` without running it; a cancelled one is just notified.
-    pub(crate) fn fail(&self, error: FutureError) {
-        if self.start() {
-            self.finish(Err(error));
-        }
-    }
-
-    /// Cancels the future (it is queued, not started) and notifies the waiters at once, since
-    /// no worker will ever dequeue it: `shutdown(cancel_futures=True)`.
-    pub(crate) fn cancel(&self) {
-        self.inner.cancel();
-        let _ = self.inner.set_running_or_notify_cancel();
-    }
-}
-
-impl<T> Drop for Completer<T> {
-    fn drop(&mut self) {
-        match self.inner.core.state() & STATE {
-            PENDING | CANCELLED => self.cancel(),
-            RUNNING => self.finish(Err(TaskPanic::new("the task was lost").into())),
-            _ => {}
-        }
-    }
-}
-
-impl<T> fmt::Debug for Completer<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Completer({})", self.inner.repr())
-    }
-}

@@ -15,8 +15,9 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::error::{FutureError, payload_text};
 
-/// A user hook for failed futures that were dropped unobserved.
-pub(crate) type Hook = Arc<dyn Fn(&Unretrieved<'_>) + Send + Sync>;
+/// A user hook for failed futures that were dropped unobserved (boxed twice so that the
+/// `Arc` is a thin pointer and every future's `Report` stays two words).
+pub(crate) type Hook = Arc<Box<dyn Fn(&Unretrieved<'_>) + Send + Sync>>;
 
 /// A failed future that was dropped without anyone looking at its failure, as handed to an
 /// executor's [`on_unretrieved`](crate::ThreadPoolExecutorBuilder::on_unretrieved) hook.
