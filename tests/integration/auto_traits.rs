@@ -17,8 +17,11 @@
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard, RLock,
-    RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError, ValueErrorKind,
+    Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
+    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Lock, LockGuard,
+    PanicLocation, PriorityQueue, PutError, Queue, RLock, RLockGuard, RLockState, RuntimeError,
+    RuntimeErrorKind, Semaphore, SemaphoreGuard, ShutDown, SimpleQueue, StartError, Thread,
+    ThreadBuilder, Timer, TimerBuilder, ValueError, ValueErrorKind,
 };
 
 /// Asserts at compile time that each type is `Send + Sync`.
@@ -26,6 +29,16 @@ macro_rules! assert_send_sync {
     ($($t:ty),+ $(,)?) => {
         const _: () = {
             const fn check<T: ?Sized + Send + Sync>() {}
+            $(check::<$t>();)+
+        };
+    };
+}
+
+/// Asserts at compile time that each type is `Send`.
+macro_rules! assert_send {
+    ($($t:ty),+ $(,)?) => {
+        const _: () = {
+            const fn check<T: ?Sized + Send>() {}
             $(check::<$t>();)+
         };
     };
@@ -116,18 +129,68 @@ assert_unwind_safe!(RLock, RLockState, RLockGuard<'static>);
 assert_not_send!(RLockGuard<'static>);
 assert_not_sync!(RLockGuard<'static>);
 
-// Condition: `Send + Sync` over either lock (and over `Arc<Lock>`, a shared lock). Its guard
-// stays on the thread that took it, whatever the lock (as RLock's guard).
+// Condition: `Send + Sync` over either lock (and over `Arc<Lock>`, `Arc<RLock>` or `&Lock`, a
+// shared lock). Its guard stays on the thread that took it, whatever the lock (as RLock's
+// guard), and is unwind safe like the other guards (no poisoning).
 assert_send_sync!(Condition<Lock>, Condition<RLock>, Condition<std::sync::Arc<Lock>>);
+assert_send_sync!(Condition<std::sync::Arc<RLock>>, Condition<&'static Lock>);
 assert_unpin!(Condition<Lock>, Condition<RLock>, ConditionGuard<'static, Lock>);
 assert_unwind_safe!(Condition<Lock>, Condition<RLock>);
+assert_unwind_safe!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 assert_not_send!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
+assert_not_sync!(ConditionGuard<'static, Lock>, ConditionGuard<'static, RLock>);
 
 // Barrier: shared by `Arc` between its parties; its builder may be built on another thread;
 // its error is plain data.
 assert_send_sync!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unpin!(Barrier, BarrierBuilder, BrokenBarrierError);
 assert_unwind_safe!(Barrier, BrokenBarrierError);
+
+// Event: shared by reference, `Arc` or `static` between the setter and the waiters; no
+// poisoning, so unwind safe.
+assert_send_sync!(Event);
+assert_unpin!(Event);
+assert_unwind_safe!(Event);
+// Semaphore, BoundedSemaphore: shared by reference or `Arc`, unwind safe (no poisoning). Their
+// shared guard is `Send` (a semaphore has no owner: the permit may be given back on any thread)
+// and `Sync` (`&SemaphoreGuard` exposes nothing but `Debug`).
+assert_send_sync!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
+assert_unpin!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
+assert_unwind_safe!(Semaphore, BoundedSemaphore, SemaphoreGuard<'static>);
+
+// Thread: a handle shared and sent freely, whatever its output type (the output only moves
+// through `join_output`, and it is `Send` by construction); no poisoning, so unwind safe. Its
+// errors: `JoinError` is plain data; `StartError` carries the OS's `io::Error`.
+assert_send_sync!(Thread, Thread<u8>, ThreadBuilder, JoinError);
+assert_send_sync!(StartError, PanicLocation);
+assert_unpin!(Thread, ThreadBuilder, JoinError, StartError, PanicLocation, ExceptHookArgs);
+assert_unwind_safe!(Thread, Thread<u8>, ThreadBuilder, JoinError, PanicLocation);
+// The excepthook's arguments hold the panic payload, which is only `Send`: the hook gets them
+// by reference on the dying thread, and could move them elsewhere, not share them.
+assert_send!(ExceptHookArgs);
+assert_not_sync!(ExceptHookArgs);
+
+// Timer: a Thread plus an `Arc<Event>`.
+assert_send_sync!(Timer, TimerBuilder);
+assert_unpin!(Timer, TimerBuilder);
+assert_unwind_safe!(Timer, TimerBuilder);
+// Queues: `Send + Sync` for `T: Send` (shared by `Arc`, items move between threads), even
+// when `T` is not `Sync` (like `Mutex<T>`: an item is only ever reached by one thread), and
+// unwind safe (no poisoning). A queue of `!Send` items is neither `Send` nor `Sync`. The
+// errors are plain data holding the item (if any).
+assert_send_sync!(Queue<u8>, LifoQueue<u8>, PriorityQueue<u8>, SimpleQueue<u8>);
+assert_send_sync!(Queue<std::cell::Cell<u8>>, SimpleQueue<std::cell::Cell<u8>>);
+assert_send_sync!(Full<u8>, Empty, ShutDown, ShutDown<u8>, PutError<u8>, GetError);
+assert_unpin!(Queue<u8>, LifoQueue<u8>, PriorityQueue<u8>, SimpleQueue<u8>, Full<u8>, ShutDown);
+assert_unwind_safe!(Queue<u8>, LifoQueue<u8>, PriorityQueue<u8>, SimpleQueue<u8>);
+assert_unwind_safe!(Full<u8>, Empty, ShutDown, PutError<u8>, GetError);
+assert_copy!(Empty, ShutDown, GetError, Full<u8>, PutError<u8>);
+assert_not_send!(
+    Queue<std::rc::Rc<u8>>,
+    SimpleQueue<std::rc::Rc<u8>>,
+    PriorityQueue<std::rc::Rc<u8>>
+);
+assert_not_sync!(Queue<std::rc::Rc<u8>>, LifoQueue<std::rc::Rc<u8>>, SimpleQueue<std::rc::Rc<u8>>);
 
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283

@@ -11,9 +11,13 @@ use std::thread;
 use std::time::Duration;
 
 use threading::{
-    Barrier, BarrierBuilder, BrokenBarrierError, Condition, ConditionGuard, Lock, LockGuard,
-    Lockable, RLock, RLockGuard, RLockState, RuntimeError, RuntimeErrorKind, ValueError,
-    ValueErrorKind,
+    Barrier, BarrierBuilder, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard,
+    Empty, Event, ExceptHookArgs, Full, GetError, JoinError, LifoQueue, Lock, LockGuard, Lockable,
+    MAIN_ID, MIN_STACK_SIZE, PanicLocation, PriorityQueue, PutError, Queue, RLock, RLockGuard,
+    RLockState, Run, RuntimeError, RuntimeErrorKind, Semaphore, SemaphoreGuard, ShutDown,
+    SimpleQueue, StartError, TIMEOUT_MAX, Thread, ThreadBuilder, Timer, TimerBuilder, ValueError,
+    ValueErrorKind, active_count, current_thread, default_excepthook, enumerate, excepthook,
+    get_ident, get_native_id, main_thread, set_excepthook, set_stack_size, stack_size,
 };
 
 /// A function returning a type's name: `std::any::type_name::<T>`.
@@ -36,6 +40,27 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<Barrier>, "Barrier"),
     (type_name::<BarrierBuilder>, "BarrierBuilder"),
     (type_name::<BrokenBarrierError>, "BrokenBarrierError"),
+    (type_name::<Event>, "Event"),
+    (type_name::<Semaphore>, "Semaphore"),
+    (type_name::<BoundedSemaphore>, "BoundedSemaphore"),
+    (type_name::<SemaphoreGuard<'static>>, "SemaphoreGuard"),
+    (type_name::<Thread>, "Thread"),
+    (type_name::<ThreadBuilder>, "ThreadBuilder"),
+    (type_name::<StartError>, "StartError"),
+    (type_name::<JoinError>, "JoinError"),
+    (type_name::<ExceptHookArgs>, "ExceptHookArgs"),
+    (type_name::<PanicLocation>, "PanicLocation"),
+    (type_name::<Timer>, "Timer"),
+    (type_name::<TimerBuilder>, "TimerBuilder"),
+    (type_name::<Queue<u8>>, "Queue"),
+    (type_name::<LifoQueue<u8>>, "LifoQueue"),
+    (type_name::<PriorityQueue<u8>>, "PriorityQueue"),
+    (type_name::<SimpleQueue<u8>>, "SimpleQueue"),
+    (type_name::<Full<u8>>, "Full"),
+    (type_name::<Empty>, "Empty"),
+    (type_name::<ShutDown>, "ShutDown"),
+    (type_name::<PutError<u8>>, "PutError"),
+    (type_name::<GetError>, "GetError"),
     // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
 ];
 
@@ -126,12 +151,13 @@ fn facade_runtime_error() {
 
 #[test]
 fn facade_value_error() {
-    // No primitive in the facade returns a ValueError yet (Semaphore and Barrier will); the
-    // type and its kinds are reachable and carry CPython's messages.
+    // The type and its kinds are reachable and carry CPython's messages (the semaphores return
+    // the first two, see `facade_semaphore` and `facade_bounded_semaphore`).
     let cases = [
         (ValueErrorKind::SemaphoreReleasedTooManyTimes, "Semaphore released too many times"),
         (ValueErrorKind::ReleaseCountZero, "n must be one or more"),
         (ValueErrorKind::BarrierParties, "parties must be > 0"),
+        (ValueErrorKind::TaskDoneTooManyTimes, "task_done() called too many times"),
     ];
     for (kind, message) in cases {
         let err: ValueError = ValueError::new(kind);
@@ -141,7 +167,8 @@ fn facade_value_error() {
     }
 }
 
-// Condition, Semaphore, BoundedSemaphore, Event, Barrier: a `facade_<name>` test each.
+// Condition, Semaphore, BoundedSemaphore, Event, Barrier, Thread, Timer: a `facade_<name>` test
+// each.
 
 #[test]
 fn facade_condition() {
@@ -170,6 +197,38 @@ fn facade_condition() {
 }
 
 #[test]
+fn facade_semaphore() {
+    // Semaphore(0) as a signal, released by another thread; `with sem:` is the guard.
+    let sem = Arc::new(Semaphore::new(0));
+    let s = Arc::clone(&sem);
+    let t = thread::spawn(move || s.release_n(2).unwrap());
+    sem.acquire();
+    assert!(sem.acquire_timeout(Duration::from_secs(5)));
+    t.join().unwrap();
+    sem.release();
+    {
+        let permit: SemaphoreGuard<'_> = sem.permit();
+        assert!(sem.try_permit().is_none());
+        drop(permit);
+    }
+    assert_eq!(sem.value(), 1);
+    let err: ValueError = sem.release_n(0).unwrap_err();
+    assert_eq!(err.kind(), ValueErrorKind::ReleaseCountZero);
+}
+
+#[test]
+fn facade_bounded_semaphore() {
+    let sem = BoundedSemaphore::new(1);
+    let permit: SemaphoreGuard<'_> = sem.permit();
+    assert_eq!(sem.value(), 0);
+    drop(permit);
+    let err: ValueError = sem.release().unwrap_err();
+    assert_eq!(err.kind(), ValueErrorKind::SemaphoreReleasedTooManyTimes);
+    assert_eq!(err.to_string(), "Semaphore released too many times");
+    assert_eq!((sem.value(), sem.initial_value()), (1, 1));
+}
+
+#[test]
 fn facade_barrier() {
     let builder: BarrierBuilder = Barrier::builder(2).timeout(Duration::from_secs(60));
     let barrier = Arc::new(builder.build());
@@ -184,4 +243,129 @@ fn facade_barrier() {
     let err: BrokenBarrierError = barrier.wait().unwrap_err();
     assert_eq!(err.to_string(), "barrier is broken");
     assert!(Barrier::try_new(0).is_err());
+}
+
+#[test]
+fn facade_event() {
+    static START: Event = Event::new();
+    let ev = Arc::new(Event::default());
+    let waiter = {
+        let ev = Arc::clone(&ev);
+        thread::spawn(move || {
+            START.wait();
+            ev.wait_timeout(Duration::from_secs(60))
+        })
+    };
+    START.set();
+    ev.set();
+    assert!(waiter.join().unwrap());
+    ev.clear();
+    assert!(!ev.is_set());
+    assert!(!ev.wait_deadline(std::time::Instant::now()));
+    assert_eq!(format!("{ev:?}"), "Event { is_set: false }");
+}
+
+#[test]
+fn facade_thread() {
+    /// A `Run` type through the facade path.
+    struct Answer;
+    impl Run for Answer {
+        type Output = u32;
+        fn run(self) -> u32 {
+            42
+        }
+    }
+    let builder: ThreadBuilder = Thread::builder().name("facade").daemon(true);
+    let t: Thread<u32> = builder.build(Answer);
+    assert_eq!(t.name(), "facade");
+    t.start().unwrap();
+    let err: StartError = t.start().unwrap_err();
+    assert_eq!(err.kind(), RuntimeErrorKind::ThreadStartedTwice);
+    assert!(enumerate().len() <= active_count() + 1);
+    assert_eq!(t.join_timeout(TIMEOUT_MAX), Ok(true));
+    assert_eq!(t.clone().join_output(), Ok(42));
+    let join_err: JoinError = t.join_output().unwrap_err();
+    assert_eq!(join_err, JoinError::NoOutput);
+    assert_eq!(main_thread().ident(), Some(MAIN_ID));
+    assert_eq!(current_thread().ident(), Some(get_ident()));
+    assert_eq!(current_thread().native_id(), Some(get_native_id()));
+    assert_eq!(stack_size(), 0);
+    assert!(set_stack_size(MIN_STACK_SIZE - 1).is_err());
+}
+
+#[test]
+fn facade_excepthook() {
+    let (_turn, _) = crate::thread::capture_reports("unused-");
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let s = Arc::clone(&seen);
+    set_excepthook(move |args: &ExceptHookArgs| {
+        if args.message() == "facade report" {
+            *s.lock().unwrap() = args.location().cloned();
+        } else {
+            default_excepthook(args);
+        }
+    });
+    excepthook(&ExceptHookArgs::new("facade report", None));
+    assert_eq!(*seen.lock().unwrap(), None);
+    let here: PanicLocation = PanicLocation::new("f.rs", 1, 2);
+    assert_eq!(here.to_string(), "f.rs:1:2");
+}
+
+#[test]
+fn facade_timer() {
+    let builder: TimerBuilder = Timer::builder().name("facade-timer");
+    let timer: Timer = builder.build(Duration::from_secs(60), || unreachable!("cancelled"));
+    timer.start().unwrap();
+    timer.cancel();
+    assert_eq!(timer.join_timeout(Duration::from_secs(30)), Ok(true));
+    assert!(timer.finished().is_set());
+}
+
+#[test]
+fn facade_queue() {
+    // The root names and the `threading::queue` module are the same types.
+    let q: Arc<Queue<u32>> = Arc::new(threading::queue::Queue::new(1));
+    let producer = {
+        let q = Arc::clone(&q);
+        thread::spawn(move || {
+            for i in 0..3 {
+                q.put(i).unwrap();
+            }
+        })
+    };
+    let mut sum = 0;
+    for _ in 0..3 {
+        sum += q.get().unwrap();
+        q.task_done().unwrap();
+    }
+    producer.join().unwrap();
+    q.join();
+    assert_eq!(sum, 3);
+    let err: ValueError = q.task_done().unwrap_err();
+    assert_eq!(err.kind(), ValueErrorKind::TaskDoneTooManyTimes);
+    q.put(9).unwrap();
+    let full: PutError<u32> = q.put_nowait(10).unwrap_err();
+    assert!(matches!(full, PutError::Full(ref f) if f.to_string() == "queue is full"));
+    let _: Full<u32> = match full {
+        PutError::Full(f) => f,
+        PutError::ShutDown(_) => unreachable!(),
+    };
+    q.shutdown_immediate();
+    let shut: ShutDown = q.get().unwrap_err();
+    assert_eq!(shut, ShutDown::new());
+    let get_err: GetError = q.get_nowait().unwrap_err();
+    assert!(get_err.is_shutdown());
+
+    let lifo = LifoQueue::new(0);
+    lifo.put(1).unwrap();
+    lifo.put(2).unwrap();
+    assert_eq!(lifo.get(), Ok(2));
+    let prio = PriorityQueue::new(0);
+    prio.put((2, "b")).unwrap();
+    prio.put((1, "a")).unwrap();
+    assert_eq!(prio.get(), Ok((1, "a")));
+    let simple: SimpleQueue<&str> = SimpleQueue::new();
+    simple.put("x");
+    assert_eq!(simple.get(), "x");
+    assert_eq!(simple.get_timeout(Duration::from_millis(1)), Err(Empty));
 }

@@ -246,8 +246,8 @@ threading_core::thread_local! {
     static DROPPER: std::cell::RefCell<Option<CountDrop>> = std::cell::RefCell::new(None);
 }
 
-/// `thread::spawn` starts a model thread; ids are distinct and the model's first thread is the
-/// main thread (`MAIN_ID`); `thread_local!` gives each thread its own value and drops it when the
+/// `thread::spawn` starts a model thread; ids are distinct, the spawner knows the child's
+/// (`JoinHandle::id`), and the model's first thread is the main thread (`MAIN_ID`); `thread_local!` gives each thread its own value and drops it when the
 /// thread ends; `global!` is shared and fresh in every execution.
 #[test]
 fn spawn_ids_thread_locals_and_globals() {
@@ -268,7 +268,9 @@ fn spawn_ids_thread_locals_and_globals() {
             th::current_id()
         })
         .unwrap();
+        let id = h.id();
         let child = h.join().unwrap();
+        assert_eq!(child, id, "JoinHandle::id is the child's current_id");
         assert_ne!(child, MAIN_ID);
         // loom wakes the joiner before it drops the ending thread's locals (std drops them
         // first), so wait for the drop; a value never dropped shows as a branch-limit failure.

@@ -9,5 +9,8 @@ mod core_model;
 mod event;
 mod lock;
 mod pool;
+mod queue;
 mod rlock;
 mod semaphore;
+mod thread;
+mod timer;

@@ -8,6 +8,10 @@
 //!   sleeps "long enough for the threads to block".
 //! * [`assert_stays`]: the negative check, "the waiters are still blocked", held for a while.
 //!
+//! * [`arm_watchdog`]: aborts the whole test process if it is still running after
+//!   [`WATCHDOG`], so a deadlocked test fails CI in minutes instead of at its time limit. Every
+//!   helper here arms it.
+//!
 //! This is test code, not algorithm code: it may use `std::sync` freely.
 
 use std::panic;
@@ -19,6 +23,29 @@ use std::time::{Duration, Instant};
 /// How long any helper waits for something that should happen "soon" before failing the test.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// How long a test process may run before [`arm_watchdog`]'s thread aborts it. The whole
+/// integration suite takes seconds; this is for a deadlock, which would otherwise hang CI.
+pub const WATCHDOG: Duration = Duration::from_secs(10 * 60);
+
+/// Starts (once per process) a thread that aborts the process, with a message, after
+/// [`WATCHDOG`].
+pub fn arm_watchdog() {
+    static ARMED: std::sync::Once = std::sync::Once::new();
+    ARMED.call_once(|| {
+        thread::Builder::new()
+            .name("test-watchdog".into())
+            .spawn(|| {
+                thread::sleep(WATCHDOG);
+                eprintln!(
+                    "threading-tests watchdog: the test process is still running after \
+                     {WATCHDOG:?}: a test is deadlocked; aborting"
+                );
+                std::process::abort();
+            })
+            .expect("spawn the test watchdog");
+    });
+}
+
 /// Asserts `elapsed` is a plausible duration for an operation that should take `expected`:
 /// CPython's `assertTimeout` tolerance, `0.6 × expected <= elapsed < 10 × expected`.
 ///
@@ -27,6 +54,7 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 /// When `elapsed` is outside the tolerance.
 #[track_caller]
 pub fn assert_timeout(elapsed: Duration, expected: Duration) {
+    arm_watchdog();
     let low = expected.mul_f64(0.6);
     let high = expected * 10;
     assert!(
@@ -45,6 +73,7 @@ pub fn assert_timeout(elapsed: Duration, expected: Duration) {
 /// If `cond` is still false after [`PATIENCE`].
 #[track_caller]
 pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    arm_watchdog();
     let deadline = Instant::now() + PATIENCE;
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
@@ -63,6 +92,7 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 /// As soon as `cond` is false.
 #[track_caller]
 pub fn assert_stays(what: &str, period: Duration, mut cond: impl FnMut() -> bool) {
+    arm_watchdog();
     let end = Instant::now() + period;
     loop {
         assert!(cond(), "expected {what} to hold for {period:?}, but it stopped holding");
@@ -75,6 +105,7 @@ pub fn assert_stays(what: &str, period: Duration, mut cond: impl FnMut() -> bool
 
 /// Runs `f` on the calling thread and returns how long it took, with its result.
 pub fn timed<R>(f: impl FnOnce() -> R) -> (Duration, R) {
+    arm_watchdog();
     let start = Instant::now();
     let r = f();
     (start.elapsed(), r)
@@ -122,6 +153,7 @@ impl Bunch {
     where
         F: Fn(usize) + Send + Sync + 'static,
     {
+        arm_watchdog();
         let f = Arc::new(f);
         let started = Arc::new(AtomicUsize::new(0));
         let finished = Arc::new(AtomicUsize::new(0));

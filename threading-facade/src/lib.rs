@@ -1,6 +1,9 @@
 //! Python's `threading` for Rust: `Lock`, `RLock`, `Condition`, `Semaphore`,
-//! `BoundedSemaphore`, `Event` and `Barrier` under the names a Python programmer looks for,
-//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped.
+//! `BoundedSemaphore`, `Event`, `Barrier`, `Thread` (with `current_thread`, `enumerate`,
+//! `excepthook`, …) and `Timer` under the names a Python programmer looks for,
+//! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped. Python's `queue`
+//! module is here too: [`Queue`], [`LifoQueue`], [`PriorityQueue`] and [`SimpleQueue`] (also
+//! as the module [`queue`]).
 //!
 //! This crate is the facade: it re-exports the primitive crates (`threading-lock`,
 //! `threading-rlock`, …) as one Python-shaped API. Depend on it, or on a single primitive crate.
@@ -54,6 +57,10 @@
 //!   `with` does when an exception escapes.
 //! * **RLock guards are `!Send`**: an RLock belongs to the thread that acquired it. A plain
 //!   [`Lock`] (and its guard) may be released by any thread, as in Python.
+//! * **Threads are objects**: a [`Thread`] is created, started once and joined by anyone, any
+//!   number of times. A panic that ends one goes to the [`excepthook`] (printed once), and then
+//!   every join returns [`JoinError::Panicked`] (Python's `join` returns normally). As in
+//!   Python, the program waits for its non-daemon threads when `main` returns.
 #![warn(missing_docs)]
 
 #[doc(inline)]
@@ -98,9 +105,28 @@ pub mod futures {
         wait_timeout,
     };
 }
+#[doc(inline)]
+pub use threading_queue::{
+    Empty, Full, GetError, LifoQueue, PriorityQueue, PutError, Queue, ShutDown, SimpleQueue,
+};
 
-// Work in progress (issue 3): replaced by explicit lists once the crates settle.
+/// Python's `queue` module: [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`] and
+/// the errors [`Full`], [`Empty`], [`ShutDown`] (also at the crate root).
 #[doc(inline)]
-pub use threading_event::*;
+pub use threading_queue as queue;
+
 #[doc(inline)]
-pub use threading_semaphore::*;
+pub use threading_event::Event;
+#[doc(inline)]
+pub use threading_semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+#[doc(hidden)]
+pub use threading_thread::live_records;
+#[doc(inline)]
+pub use threading_thread::{
+    ExceptHookArgs, JoinError, MAIN_ID, MIN_STACK_SIZE, PanicLocation, Run, StartError,
+    TIMEOUT_MAX, Thread, ThreadBuilder, active_count, current_thread, default_excepthook,
+    enumerate, excepthook, get_ident, get_native_id, main_thread, set_excepthook, set_stack_size,
+    stack_size,
+};
+#[doc(inline)]
+pub use threading_timer::{Timer, TimerBuilder};

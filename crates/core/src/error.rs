@@ -39,11 +39,27 @@ pub enum RuntimeErrorKind {
     WaitUnacquired,
     /// `Condition.notify()` without holding the lock: "cannot notify on un-acquired lock".
     NotifyUnacquired,
+    /// `Thread.start()` called a second time: "threads can only be started once".
+    ThreadStartedTwice,
+    /// `Thread.start()` could not create the OS thread: "can't start new thread".
+    CantStartThread,
+    /// `Thread.join()` on the calling thread itself: "cannot join current thread".
+    JoinCurrentThread,
+    /// `Thread.join()` before `start()`: "cannot join thread before it is started".
+    JoinNotStarted,
+    /// `join()` of the record of a thread not started by this library:
+    /// "cannot join a dummy thread".
+    JoinDummyThread,
+    /// `Thread.daemon = …` after `start()`: "cannot set daemon status of active thread".
+    DaemonOfActiveThread,
     /// `Executor.submit()` after `shutdown()`: "cannot schedule new futures after shutdown".
     ScheduleAfterShutdown,
     /// `Future.set_running_or_notify_cancel()` on a future that is already running or done:
     /// "Future in unexpected state".
     FutureUnexpectedState,
+    /// `Executor.submit()` once the program is exiting (after `main` returned):
+    /// "cannot schedule new futures after interpreter shutdown".
+    ScheduleAfterInterpreterShutdown,
 }
 
 impl RuntimeError {
@@ -67,8 +83,17 @@ impl RuntimeError {
             RuntimeErrorKind::ReleaseUnowned => "cannot release un-acquired lock",
             RuntimeErrorKind::WaitUnacquired => "cannot wait on un-acquired lock",
             RuntimeErrorKind::NotifyUnacquired => "cannot notify on un-acquired lock",
+            RuntimeErrorKind::ThreadStartedTwice => "threads can only be started once",
+            RuntimeErrorKind::CantStartThread => "can't start new thread",
+            RuntimeErrorKind::JoinCurrentThread => "cannot join current thread",
+            RuntimeErrorKind::JoinNotStarted => "cannot join thread before it is started",
+            RuntimeErrorKind::JoinDummyThread => "cannot join a dummy thread",
+            RuntimeErrorKind::DaemonOfActiveThread => "cannot set daemon status of active thread",
             RuntimeErrorKind::ScheduleAfterShutdown => "cannot schedule new futures after shutdown",
             RuntimeErrorKind::FutureUnexpectedState => "Future in unexpected state",
+            RuntimeErrorKind::ScheduleAfterInterpreterShutdown => {
+                "cannot schedule new futures after interpreter shutdown"
+            }
         }
     }
 }
@@ -110,6 +135,13 @@ pub enum ValueErrorKind {
     ReleaseCountZero,
     /// `Barrier(parties)` with `parties < 1`: "parties must be > 0".
     BarrierParties,
+    /// `threading.stack_size(size)` with `0 < size < 32768`. CPython's message includes the
+    /// size ("size not valid: 100 bytes"); this one states the rule instead:
+    /// "size not valid: must be 0 or at least 32768 bytes".
+    StackSize,
+    /// `Queue.task_done()` called more times than items were put:
+    /// "task_done() called too many times".
+    TaskDoneTooManyTimes,
     /// `ThreadPoolExecutor(max_workers)` with `max_workers < 1`:
     /// "max_workers must be greater than 0".
     MaxWorkers,
@@ -135,6 +167,8 @@ impl ValueError {
             ValueErrorKind::SemaphoreReleasedTooManyTimes => "Semaphore released too many times",
             ValueErrorKind::ReleaseCountZero => "n must be one or more",
             ValueErrorKind::BarrierParties => "parties must be > 0",
+            ValueErrorKind::StackSize => "size not valid: must be 0 or at least 32768 bytes",
+            ValueErrorKind::TaskDoneTooManyTimes => "task_done() called too many times",
             ValueErrorKind::MaxWorkers => "max_workers must be greater than 0",
         }
     }

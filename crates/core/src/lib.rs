@@ -14,6 +14,8 @@
 //! | [`park`] | `parking_lot_core::{park, unpark_*}` | a registry guarded by a loom `Mutex` |
 //! | [`time`] | `std::time::Instant` | a virtual clock moved only by `clock::expire`/`advance` |
 //! | [`thread`] | a per-thread id from a global counter | the loom thread's index |
+//! | [`process`] | C `atexit`, a chained panic hook | no-ops |
+//! | [`stats`] | a `std` atomic counter | the same (not modelled) |
 //! | [`hint`] | `spin_loop` and a bounded spin-then-yield backoff | loom `yield_now` |
 //!
 //! `cargo xtask tidy` fails if algorithm code names `std::sync`, `parking_lot`,
@@ -32,6 +34,8 @@ pub mod cell;
 pub mod error;
 pub mod hint;
 pub mod park;
+pub mod process;
+pub mod stats;
 pub mod thread;
 pub mod time;
 
@@ -127,8 +131,9 @@ macro_rules! global {
 /// Declares a thread-local: `std::thread_local!` in production, `loom::thread_local!` (one value
 /// per model thread, dropped when that thread ends) under loom.
 ///
-/// Only [`LocalKey::with`](std::thread::LocalKey::with) may be used on the key, since that is
-/// all loom's keys offer. `= const { … }` initialisers are accepted and become plain initialisers
+/// Only [`LocalKey::with`](std::thread::LocalKey::with) and
+/// [`LocalKey::try_with`](std::thread::LocalKey::try_with) may be used on the key (with
+/// `try_with(..).ok()`, since the two error types differ), as that is all loom's keys offer. `= const { … }` initialisers are accepted and become plain initialisers
 /// under loom, which has no `const` form.
 ///
 /// # Examples

@@ -10,6 +10,9 @@
 //!
 //! [`spawn`] starts an OS thread (`std::thread::Builder`) in production and a model thread under
 //! loom, so code that starts threads (the `Thread` type, pools) runs inside loom models as is.
+//! The new thread's [`current_id`] is known to the spawner as soon as `spawn` returns
+//! ([`JoinHandle::id`]): in production `spawn` draws it from the counter and the new thread
+//! adopts it before running anything else.
 
 /// The identifier [`current_id`] returns on the process's main thread.
 pub const MAIN_ID: usize = 1;
@@ -58,6 +61,14 @@ pub fn native_id() -> u64 {
     imp::native_id()
 }
 
+/// The operating system's id for the process's main thread, if it can be told from any thread:
+/// on Linux and Android the main thread's id is the process id; under loom it is [`MAIN_ID`];
+/// elsewhere `None` (only the main thread itself knows it, through [`native_id`]).
+#[must_use]
+pub fn main_native_id() -> Option<u64> {
+    imp::main_native_id()
+}
+
 /// How many threads can usefully run at once (`std::thread::available_parallelism`, 1 if
 /// unknown; 2 under loom).
 #[must_use]
@@ -87,11 +98,37 @@ pub struct Builder {
 pub struct JoinHandle<T> {
     #[cfg(not(threading_loom))]
     inner: std::thread::JoinHandle<T>,
+    /// The new thread's `current_id`, drawn by `spawn`.
+    #[cfg(not(threading_loom))]
+    id: usize,
     #[cfg(threading_loom)]
     inner: loom::thread::JoinHandle<T>,
 }
 
 impl<T> JoinHandle<T> {
+    /// The started thread's [`current_id`], known without waiting for it to run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use threading_core::thread::{Builder, current_id, spawn};
+    ///
+    /// let h = spawn(Builder::default(), current_id).unwrap();
+    /// let id = h.id();
+    /// assert_eq!(h.join().unwrap(), id);
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> usize {
+        #[cfg(not(threading_loom))]
+        {
+            self.id
+        }
+        #[cfg(threading_loom)]
+        {
+            imp::loom_id(self.inner.thread().id())
+        }
+    }
+
     /// Waits for the thread to finish; `Err` carries the payload if it panicked.
     ///
     /// # Errors
@@ -132,7 +169,21 @@ where
     if let Some(size) = builder.stack_size {
         b = b.stack_size(size);
     }
-    b.spawn(f).map(|inner| JoinHandle { inner })
+    #[cfg(not(threading_loom))]
+    {
+        // Drawn here so the spawner knows it at once; an id lost to a failed spawn is simply
+        // never used (ids only have to be unique, not dense).
+        let id = imp::reserve_id();
+        b.spawn(move || {
+            imp::adopt_id(id);
+            f()
+        })
+        .map(|inner| JoinHandle { inner, id })
+    }
+    #[cfg(threading_loom)]
+    {
+        b.spawn(f).map(|inner| JoinHandle { inner })
+    }
 }
 
 #[cfg(not(threading_loom))]
@@ -159,15 +210,33 @@ mod imp {
 
     #[cold]
     fn assign(id: &Cell<usize>) -> usize {
-        let v = if is_main_thread() {
-            super::MAIN_ID
-        } else {
-            // Relaxed is enough: uniqueness comes from the atomicity of the increment alone.
-            NEXT_ID.fetch_add(1, Ordering::Relaxed)
-        };
-        assert!(v != 0 && v != usize::MAX, "thread id counter overflowed");
+        let v = if is_main_thread() { super::MAIN_ID } else { reserve_id() };
         id.set(v);
         v
+    }
+
+    /// A fresh id for a thread that is not the main thread.
+    pub(super) fn reserve_id() -> usize {
+        // Relaxed is enough: uniqueness comes from the atomicity of the increment alone.
+        let v = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        assert!(v != 0 && v != usize::MAX, "thread id counter overflowed");
+        v
+    }
+
+    /// Makes `v` the calling thread's id: the first thing a thread started by `spawn` does.
+    pub(super) fn adopt_id(v: usize) {
+        ID.with(|id| id.set(v));
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(super) fn main_native_id() -> Option<u64> {
+        // SAFETY: `getpid` has no preconditions.
+        u64::try_from(unsafe { libc::getpid() }).ok()
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(super) fn main_native_id() -> Option<u64> {
+        None
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -205,11 +274,20 @@ mod imp {
 #[cfg(threading_loom)]
 mod imp {
     pub(super) fn current_id() -> usize {
+        loom_id(loom::thread::current().id())
+    }
+
+    /// The id of the model thread `id`: its loom index + 1.
+    pub(super) fn loom_id(id: loom::thread::ThreadId) -> usize {
         // loom's ThreadId has no numeric accessor, but its Debug form is `ThreadId(<index>)`,
         // which is deterministic within an execution and needs no extra loom operation.
-        let text = format!("{:?}", loom::thread::current().id());
+        let text = format!("{id:?}");
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         digits.parse::<usize>().expect("unexpected loom ThreadId format") + 1
+    }
+
+    pub(super) fn main_native_id() -> Option<u64> {
+        Some(super::MAIN_ID as u64)
     }
 
     pub(super) fn is_main_thread() -> bool {

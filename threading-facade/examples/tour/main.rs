@@ -4,7 +4,10 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+mod queue;
 mod semaphore;
+mod thread;
+mod timer;
 
 fn main() {
     lock::run();
@@ -12,4 +15,7 @@ fn main() {
     event::run();
     condition::run();
     barrier::run();
+    thread::run();
+    timer::run();
+    queue::run();
 }

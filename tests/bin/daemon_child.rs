@@ -1,0 +1,253 @@
+//! A child process for the integration tests of `threading::Thread` that need a whole process:
+//! the end of the program (non-daemon threads are waited for, daemon threads are not), what
+//! reaches stderr when a thread panics, and process-wide settings (`set_stack_size`, the
+//! registry's size after many threads).
+//!
+//! `tests/integration/thread.rs` runs it as `daemon_child MODE [ARG]` (the path comes from
+//! `env!("CARGO_BIN_EXE_daemon_child")`) and checks its exit status, stdout, stderr and files.
+//! Each mode is one function below; its doc says what the parent expects.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use threading::{
+    Event, ExceptHookArgs, Thread, default_excepthook, enumerate, excepthook, live_records,
+    main_thread, set_excepthook, set_stack_size,
+};
+
+/// Lines the non-daemon writer writes after `main` has returned.
+const LINES: usize = 2000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    match arg(0).as_str() {
+        "shutdown" => shutdown(&arg(1), false),
+        "exit" => shutdown(&arg(1), true),
+        "worker-exit" => worker_exit(),
+        "panic" => panic_default(),
+        "hook-count" => hook_count(),
+        "hook-panics" => hook_panics(),
+        "hook-restore" => hook_restore(),
+        "hook-none" => default_excepthook(&ExceptHookArgs::new("bug", None)),
+        "caught-inside" => caught_inside(),
+        "deep" => deep(&arg(1)),
+        "start-retry" => start_retry(),
+        "many" => many(arg(1).parse().expect("a thread count")),
+        other => panic!("unknown mode {other:?}"),
+    }
+}
+
+/// THR-23, CPython's `test_join_nondaemon_on_shutdown`, `ThreadJoinOnShutdown.test_1` and
+/// `test_4_daemon_threads`: `main` returns (or calls `process::exit(3)`) while
+///
+/// * a non-daemon thread waits for the main thread to end (`main_thread().join()`, which
+///   returns once `main` has returned) and then writes `LINES` lines and `done` to `path`;
+/// * one daemon thread loops doing I/O forever, and another waits for an event nobody sets.
+///
+/// Expected: stdout `end of main\nend of thread\n`, the file complete, the process gone
+/// promptly (the daemon threads are not waited for), exit status 0 (or 3).
+fn shutdown(path: &str, exit: bool) {
+    let spinner = Thread::builder().daemon(true).build(|| {
+        let mut null = std::fs::OpenOptions::new().write(true).open("/dev/null").unwrap();
+        loop {
+            let _ = null.write_all(b"daemon thread still running\n");
+            std::thread::yield_now();
+        }
+    });
+    spinner.start().unwrap();
+    let never = Arc::new(Event::new());
+    let n = Arc::clone(&never);
+    Thread::builder().daemon(true).spawn(move || n.wait()).unwrap();
+
+    let path = path.to_owned();
+    let writer = Thread::new(move || {
+        main_thread().join().unwrap();
+        let mut file = std::fs::File::create(&path).unwrap();
+        for i in 0..LINES {
+            writeln!(file, "line {i}").unwrap();
+            file.flush().unwrap();
+        }
+        writeln!(file, "done").unwrap();
+        println!("end of thread");
+    });
+    assert!(!writer.daemon(), "threads created by the main thread are not daemons");
+    writer.start().unwrap();
+    println!("end of main");
+    if exit {
+        std::process::exit(3);
+    }
+}
+
+/// A non-daemon thread `a` calls `process::exit(5)` while another non-daemon thread `b` joins
+/// it. Expected: no deadlock; `b`'s join returns (`a` counts as finished), `b` prints
+/// `b saw a finish: Ok(())`, and the exit status is 5. The main thread waits forever.
+fn worker_exit() {
+    let b_joining = Arc::new(Event::new());
+    let ready = Arc::clone(&b_joining);
+    let a = Thread::new(move || {
+        ready.wait();
+        std::process::exit(5);
+    });
+    let a2 = a.clone();
+    let joining = Arc::clone(&b_joining);
+    let b = Thread::new(move || {
+        joining.set();
+        let r = a2.join();
+        println!("b saw a finish: {r:?}");
+    });
+    a.start().unwrap();
+    b.start().unwrap();
+    Event::new().wait();
+}
+
+/// THR-16, EXC-01: a thread named `excepthook thread` panics with `run failed`; the default
+/// excepthook reports it. Expected stderr: exactly
+/// `Exception in thread excepthook thread:\npanicked at <file>:<line>:<col>:\nrun failed\n`
+/// (one copy, no second one from Rust's panic hook); stdout `joined: the thread panicked: run
+/// failed`; exit status 0.
+fn panic_default() {
+    let t = failing_thread();
+    t.start().unwrap();
+    println!("joined: {}", t.join().unwrap_err());
+}
+
+/// The thread every excepthook mode runs: always the same code, hence the same location.
+fn failing_thread() -> Thread {
+    Thread::builder().name("excepthook thread").build(|| panic!("run failed"))
+}
+
+/// EXC-03 and "exactly once": a custom hook counts its calls and forwards to the default.
+/// Expected: stdout `calls: 1, message: run failed, thread: excepthook thread`; stderr one
+/// copy of the report.
+fn hook_count() {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let seen = Arc::new(std::sync::Mutex::new(String::new()));
+    let s = Arc::clone(&seen);
+    set_excepthook(move |args: &ExceptHookArgs| {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        let name = args.thread().map(Thread::name).unwrap_or_default();
+        *s.lock().unwrap() = format!("message: {}, thread: {name}", args.message());
+        default_excepthook(args);
+    });
+    let t = failing_thread();
+    t.start().unwrap();
+    let _ = t.join();
+    println!("calls: {}, {}", CALLS.load(Ordering::SeqCst), seen.lock().unwrap());
+}
+
+/// EXC-06: the hook itself panics with `threading_hook failed`. Expected stderr:
+/// `Exception in threading.excepthook:\npanicked at …:\nthreading_hook failed\n` and nothing
+/// else; the join still returns the target's panic; a later thread still runs; stdout
+/// `joined: the thread panicked: run failed` and `after: 42`; exit status 0.
+fn hook_panics() {
+    set_excepthook(|_: &ExceptHookArgs| panic!("threading_hook failed"));
+    let t = failing_thread();
+    t.start().unwrap();
+    println!("joined: {}", t.join().unwrap_err());
+    let after = Thread::new(|| 42);
+    after.start().unwrap();
+    println!("after: {}", after.join_output().unwrap());
+}
+
+/// EXC-07: the default report, then a custom hook's (`Running a thread failed`), then the
+/// default again after `set_excepthook(default_excepthook)`. Expected: stderr is the default
+/// report, `Running a thread failed\n`, and the same default report again, each block ended by
+/// a `---\n` line printed by the main thread after each join.
+fn hook_restore() {
+    let run = || {
+        let t = failing_thread();
+        t.start().unwrap();
+        let _ = t.join();
+        eprintln!("---");
+    };
+    run();
+    set_excepthook(|_: &ExceptHookArgs| eprintln!("Running a thread failed"));
+    run();
+    set_excepthook(default_excepthook);
+    run();
+}
+
+/// A target that catches a panic itself (`caught quietly`) and then panics for real
+/// (`escaped`). Expected stderr: one report, for `escaped` only (a panic caught inside a
+/// target is not printed, like an exception a Python thread handles); stdout
+/// `joined: the thread panicked: escaped`.
+fn caught_inside() {
+    let t = Thread::builder().name("catcher").build(|| {
+        let caught = std::panic::catch_unwind(|| panic!("caught quietly"));
+        assert!(caught.is_err());
+        panic!("escaped");
+    });
+    t.start().unwrap();
+    println!("joined: {}", t.join().unwrap_err());
+    // And the default report for a report made by hand, with a thread, still works.
+    excepthook(&ExceptHookArgs::new("by hand", Some(main_thread())));
+}
+
+/// Recursion that needs about `DEPTH` KiB of stack (more than Rust's 2 MiB default).
+fn recurse(depth: usize) -> u64 {
+    let frame = std::hint::black_box([depth as u8; 1024]);
+    if depth == 0 { u64::from(frame[0]) } else { recurse(depth - 1) + u64::from(frame[1]) }
+}
+
+/// How deep `deep` recurses: 16 MiB of frames.
+const DEPTH: usize = 16 * 1024;
+
+/// Stack sizes are honoured: the recursion runs in a thread whose stack size comes from
+/// `set_stack_size(64 MiB)` (`global`) or from nowhere (`default`: it must overflow the
+/// default stack and kill the process). Expected: `global` prints `recursed` and exits 0;
+/// `default` dies of the stack overflow.
+fn deep(how: &str) {
+    if how == "global" {
+        assert_eq!(set_stack_size(64 << 20), Ok(0));
+        assert_eq!(threading::stack_size(), 64 << 20);
+    }
+    let t = Thread::new(|| recurse(DEPTH));
+    t.start().unwrap();
+    let r = t.join_output().unwrap();
+    println!("recursed: {r}");
+}
+
+/// A failed start leaves the thread unstarted: with the process-wide stack size at 1 TiB the
+/// OS refuses (`can't start new thread`, an OS error kept); back at the default, the same
+/// thread starts and runs. Expected stdout: `first: can't start new thread (os error: yes)`,
+/// `second: Ok(7)`.
+fn start_retry() {
+    let t = Thread::new(|| 7);
+    set_stack_size(1 << 40).unwrap();
+    let err = t.start().unwrap_err();
+    println!("first: {err} (os error: {})", if err.io_error().is_some() { "yes" } else { "no" });
+    assert!(!t.is_alive() && t.ident().is_none());
+    set_stack_size(0).unwrap();
+    t.start().unwrap();
+    println!("second: {:?}", t.join_output());
+}
+
+/// `n` short threads, 100 at a time, leave the registry and the record count as they were.
+/// Expected stdout: `before: E R`, `after: E R` with the same numbers (E = `enumerate().len()`,
+/// R = `live_records()`).
+fn many(n: usize) {
+    let before = (enumerate().len(), live_records());
+    println!("before: {} {}", before.0, before.1);
+    let mut left = n;
+    while left > 0 {
+        let batch: Vec<Thread<usize>> =
+            (0..left.min(100)).map(|i| Thread::new(move || i)).collect();
+        for t in &batch {
+            t.start().unwrap();
+        }
+        for t in batch {
+            t.join_output().unwrap();
+        }
+        left = left.saturating_sub(100);
+    }
+    // A record is freed when its thread's bootstrap returns, a moment after the join: poll for
+    // the counts (a check with a deadline, not a synchronisation).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while (enumerate().len(), live_records()) != before && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    println!("after: {} {}", enumerate().len(), live_records());
+}
