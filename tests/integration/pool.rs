@@ -1601,3 +1601,101 @@ fn concurrent_submitters() {
         assert!(h.join().unwrap());
     }
 }
+
+// -------------------------------------------------------------------------------------------
+// Workers are `threading::Thread`s
+
+/// EXE-14, EXE-15: workers are listed by `threading::enumerate()` under their names, are not
+/// daemons, and leave the list once the pool is shut down.
+#[test]
+fn exe_15_workers_visible_in_enumerate() {
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(2)
+        .thread_name_prefix("EnumeratedPool")
+        .build()
+        .unwrap();
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let started = Arc::new(AtomicUsize::new(0));
+    let fs: Vec<_> = (0..2)
+        .map(|_| {
+            let (g, s) = (Arc::clone(&gate), Arc::clone(&started));
+            pool.submit(move || {
+                s.fetch_add(1, Ordering::SeqCst);
+                g.wait();
+                let me = threading::current_thread();
+                (me.name(), me.daemon())
+            })
+            .unwrap()
+        })
+        .collect();
+    wait_until("both tasks running", || started.load(Ordering::SeqCst) == 2);
+    let mut listed: Vec<String> = threading::enumerate()
+        .iter()
+        .map(|t| t.name())
+        .filter(|n| n.starts_with("EnumeratedPool_"))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ["EnumeratedPool_0", "EnumeratedPool_1"]);
+    gate.open();
+    for f in fs {
+        let (name, daemon) = f.into_result().unwrap();
+        assert!(name.starts_with("EnumeratedPool_"));
+        assert!(!daemon, "pool workers are not daemons");
+    }
+    pool.shutdown();
+    assert!(threading::enumerate().iter().all(|t| !t.name().starts_with("EnumeratedPool_")));
+}
+
+/// A panicking done callback is reported through the thread excepthook (here on a worker,
+/// where Rust's panic hook stays quiet about caught panics) and the other callbacks still run.
+#[test]
+fn callback_panic_on_a_worker_does_not_stop_the_others() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let g = Arc::clone(&gate);
+    let f = pool.submit(move || g.wait()).unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    f.add_done_callback(|_| panic::resume_unwind(Box::new("callback failed")));
+    let r = Arc::clone(&ran);
+    f.add_done_callback(move |_| {
+        r.fetch_add(1, Ordering::SeqCst);
+    });
+    gate.open();
+    f.result().unwrap();
+    pool.shutdown(); // the callbacks have run on the worker by now
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    assert_eq!(pool.worker_count(), 1);
+}
+
+/// Runs `pool_child MODE` and returns its stdout; it must exit successfully, in time.
+fn run_child(mode: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pool_child"))
+        .arg(mode)
+        .output()
+        .expect("run pool_child");
+    assert!(
+        out.status.success(),
+        "pool_child {mode}: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// EXE-26: at the end of the program, queued work of a pool nobody shut down still runs, after
+/// `main` returned, and the process then exits (idle workers do not keep it alive).
+#[test]
+fn exe_26_test_interpreter_shutdown() {
+    assert_eq!(run_child("queued"), "main end\ntask 0\ntask 1\ntask 2\n");
+}
+
+/// EXE-26: a submit from an at-exit handler fails with Python's message.
+#[test]
+fn exe_26_test_submit_after_interpreter_shutdown() {
+    assert_eq!(
+        run_child("submit_at_exit"),
+        "main end\nruntime-error: cannot schedule new futures after interpreter shutdown\n"
+    );
+}

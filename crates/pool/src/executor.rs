@@ -53,6 +53,7 @@ use threading_core::park::{self, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN};
 use threading_core::thread;
 use threading_core::time::{self, Instant};
 use threading_lock::Lock;
+use threading_thread::Thread;
 
 use crate::error::{BrokenThreadPool, FutureError, SubmitError, TaskPanic};
 use crate::future::{Future, Inner, Shared as FutureShared};
@@ -235,18 +236,11 @@ impl<E: fmt::Display> InitializerResult for Result<(), E> {
     }
 }
 
-/// A started worker thread.
-struct Worker {
-    handle: thread::JoinHandle<()>,
-    /// The worker's `thread::current_id()`, published by the worker before anything else.
-    id: Arc<AtomicUsize>,
-}
-
 /// The pool's state; guarded by `Shared::lock`.
 struct State {
     jobs: VecDeque<Job>,
-    /// The workers not joined yet.
-    workers: Vec<Worker>,
+    /// Every worker started (they stay listed, as in CPython's `_threads`).
+    workers: Vec<Thread>,
     /// How many workers were ever started (names them; `worker_count`).
     started: usize,
     /// Workers parked (or about to park) waiting for a job.
@@ -255,6 +249,9 @@ struct State {
     spinning: usize,
 
     shutdown: bool,
+    /// Shut down by the program's exit (not by `shutdown`): submits get CPython's
+    /// "after interpreter shutdown" message.
+    exit_shutdown: bool,
     broken: bool,
 }
 
@@ -302,8 +299,12 @@ impl Shared {
             if state.broken {
                 return Err((SubmitError::BrokenThreadPool(BrokenThreadPool), job));
             }
-            if state.shutdown {
+            if state.shutdown && !state.exit_shutdown {
                 let error = RuntimeError::new(RuntimeErrorKind::ScheduleAfterShutdown);
+                return Err((SubmitError::Shutdown(error), job));
+            }
+            if state.exit_shutdown || exit::exiting() {
+                let error = RuntimeError::new(RuntimeErrorKind::ScheduleAfterInterpreterShutdown);
                 return Err((SubmitError::Shutdown(error), job));
             }
             state.jobs.push_back(job);
@@ -366,20 +367,23 @@ impl Shared {
         }
     }
 
-    /// Starts worker number `state.started`, with `lock` held.
+    /// Starts worker number `state.started` (a non-daemon [`Thread`], as in CPython), with
+    /// `lock` held.
     fn spawn(self: &Arc<Self>, state: &mut State) -> Result<(), RuntimeError> {
+        if state.started == 0 {
+            exit::register(self);
+        }
         let name = format!("{}_{}", self.prefix, state.started);
         let shared = Arc::clone(self);
-        let id = Arc::new(AtomicUsize::new(0));
-        let worker_id = Arc::clone(&id);
-        let builder = thread::Builder { name: Some(name), stack_size: None };
-        let handle = thread::spawn(builder, move || {
-            worker_id.store(thread::current_id(), Ordering::Release);
-            drop(worker_id);
-            worker(&shared);
-        })
-        .map_err(|_| RuntimeError::new(RuntimeErrorKind::FutureUnexpectedState))?;
-        state.workers.push(Worker { handle, id });
+        let thread = Thread::builder()
+            .name(name)
+            .daemon(false)
+            .spawn(move || worker(&shared))
+            .map_err(|e| e.runtime_error())?;
+        // After the first start: the thread crate's at-exit join is registered by now, so ours
+        // runs before it (C's `atexit` runs handlers in reverse order).
+        exit::register_hook();
+        state.workers.push(thread);
         state.started += 1;
         if state.started == self.max_workers {
             self.idle.full.store(true, Ordering::Relaxed);
@@ -453,11 +457,11 @@ impl Shared {
 
     /// Closes the pool; with `cancel_futures`, cancels what is still queued. Returns the
     /// workers to join when `wait`.
-    fn close(&self, cancel_futures: bool, wait: bool) -> (Vec<Job>, Vec<Worker>) {
+    fn close(&self, cancel_futures: bool, wait: bool) -> (Vec<Job>, Vec<Thread>) {
         let taken = self.with_state(|state| {
             state.shutdown = true;
             let jobs = if cancel_futures { mem::take(&mut state.jobs).into() } else { Vec::new() };
-            let workers = if wait { mem::take(&mut state.workers) } else { Vec::new() };
+            let workers = if wait { state.workers.clone() } else { Vec::new() };
             self.signal.fetch_add(1, Ordering::Relaxed);
             (jobs, workers)
         });
@@ -494,8 +498,8 @@ fn worker(shared: &Shared) {
             Err(payload) => Some(crate::error::payload_text(&*payload)),
         };
         if let Some(message) = failure {
-            crate::report::initializer_failed(&message);
             shared.initializer_failed();
+            crate::report::initializer_failed(&message);
             return;
         }
     }
@@ -548,10 +552,11 @@ fn worker(shared: &Shared) {
 /// * `shutdown(cancel_futures=True)` also notifies `wait`/`as_completed` about the futures it
 ///   cancels; in CPython a waiter on such a future is never woken.
 /// * A failed future that is dropped without anyone looking at its failure is reported on
-///   standard error (or to [`on_unretrieved`](ThreadPoolExecutorBuilder::on_unretrieved));
+///   the thread excepthook (`threading::excepthook`, standard error by default) or to
+///   [`on_unretrieved`](ThreadPoolExecutorBuilder::on_unretrieved);
 ///   [`report_unretrieved(false)`](ThreadPoolExecutorBuilder::report_unretrieved) turns that
 ///   off.
-/// * A worker whose initializer fails reports it on standard error (Python logs it as
+/// * A worker whose initializer fails reports it through the thread excepthook (Python logs it as
 ///   CRITICAL) and exits; so do the other workers once the queue is drained, instead of
 ///   idling until shutdown.
 ///
@@ -875,20 +880,11 @@ impl ThreadPoolExecutor {
         for job in cancelled {
             job.cancel();
         }
-        let me = thread::current_id();
-        let mut others = Vec::new();
         for worker in workers {
-            if worker.id.load(Ordering::Acquire) == me {
-                // Joining ourselves would never return: skip (see the type docs).
-                others.push(worker);
-                continue;
-            }
-            // A worker's body never panics (tasks and initializers run under catch_unwind).
-            let _ = worker.handle.join();
-        }
-        if !others.is_empty() {
-            // Keep the calling worker's handle so a later shutdown from another thread joins it.
-            self.shared.with_state(|s| s.workers.append(&mut others));
+            // Joining the calling thread itself (a worker shutting its own pool down) fails at
+            // once with "cannot join current thread": skipped, see the type docs. A worker's
+            // body never panics (tasks and initializers run under `catch_unwind`).
+            let _ = worker.join();
         }
     }
 }
@@ -949,7 +945,7 @@ pub struct ThreadPoolExecutorBuilder {
 
 impl ThreadPoolExecutorBuilder {
     /// Python's defaults: `min(32, CPUs + 4)` workers, prefix `ThreadPoolExecutor-N`, no
-    /// initializer, unretrieved failures reported on standard error.
+    /// initializer, unretrieved failures reported through the thread excepthook.
     pub fn new() -> ThreadPoolExecutorBuilder {
         ThreadPoolExecutorBuilder {
             max_workers: None,
@@ -978,7 +974,7 @@ impl ThreadPoolExecutorBuilder {
     /// `initargs` are the closure's captures).
     ///
     /// `init` returns `()` or `Result<(), E>`. If it returns an error or panics, the pool is
-    /// broken: the failure is reported on standard error, every queued future fails with
+    /// broken: the failure is reported through the thread excepthook, every queued future fails with
     /// [`BrokenThreadPool`], and so does every later submit.
     ///
     /// # Examples
@@ -1004,7 +1000,8 @@ impl ThreadPoolExecutorBuilder {
     }
 
     /// Whether a failed future that is dropped without anyone looking at its failure is
-    /// reported (on standard error, or to [`on_unretrieved`](ThreadPoolExecutorBuilder::on_unretrieved)).
+    /// reported (through the thread excepthook, `threading::excepthook`, which prints to standard
+    /// error by default; or to [`on_unretrieved`](ThreadPoolExecutorBuilder::on_unretrieved)).
     /// On by default; `false` turns it off.
     pub fn report_unretrieved(mut self, on: bool) -> ThreadPoolExecutorBuilder {
         if !on {
@@ -1015,9 +1012,9 @@ impl ThreadPoolExecutorBuilder {
         self
     }
 
-    /// Sends unretrieved failures (see [`Unretrieved`]) to `hook` instead of standard error.
+    /// Sends unretrieved failures (see [`Unretrieved`]) to `hook` instead of the excepthook.
     /// The hook runs on whichever thread drops the last reference to the future; a hook that
-    /// panics is reported on standard error.
+    /// panics is reported through the excepthook.
     pub fn on_unretrieved(
         mut self,
         hook: impl Fn(&Unretrieved<'_>) + Send + Sync + 'static,
@@ -1053,6 +1050,7 @@ impl ThreadPoolExecutorBuilder {
                 sleepers: 0,
                 spinning: 0,
                 shutdown: false,
+                exit_shutdown: false,
                 broken: false,
             }),
             signal: AtomicUsize::new(0),
@@ -1148,5 +1146,82 @@ impl<T> fmt::Debug for Map<T> {
             .field("deadline", &self.deadline)
             .field("ended", &self.ended)
             .finish()
+    }
+}
+
+/// CPython's `_python_exit`: when the program ends, shut down every live pool (without
+/// waiting) before the thread crate joins the non-daemon threads, so idle workers exit once
+/// their queue is empty and queued work still runs; later submits fail.
+mod exit {
+    use alloc::sync::{Arc, Weak};
+    use alloc::vec::Vec;
+    use std::panic::{self, AssertUnwindSafe};
+
+    use threading_core::atomic::{AtomicBool, Ordering};
+    use threading_core::cell::UnsafeCell;
+    use threading_lock::Lock;
+
+    use super::Shared;
+
+    /// The pools that have started a worker.
+    struct Pools {
+        lock: Lock,
+        /// Guarded by `lock`.
+        list: UnsafeCell<Vec<Weak<Shared>>>,
+        registered: AtomicBool,
+        exiting: AtomicBool,
+    }
+
+    // SAFETY: `list` is only touched with `lock` held; `Weak<Shared>` is `Send + Sync`.
+    unsafe impl Sync for Pools {}
+
+    threading_core::global! {
+        static POOLS: Pools = Pools {
+            lock: Lock::new(),
+            list: UnsafeCell::new(Vec::new()),
+            registered: AtomicBool::new(false),
+            exiting: AtomicBool::new(false),
+        };
+    }
+
+    /// Lists `pool` (when it starts its first worker), forgetting pools that are gone.
+    pub(super) fn register(pool: &Arc<Shared>) {
+        let _guard = POOLS.lock.lock();
+        // SAFETY: `lock` is held.
+        POOLS.list.with_mut(|l| unsafe {
+            (*l).retain(|p| p.strong_count() > 0);
+            (*l).push(Arc::downgrade(pool));
+        });
+    }
+
+    /// Registers the at-exit shutdown, once per process.
+    pub(super) fn register_hook() {
+        if !POOLS.registered.load(Ordering::Relaxed)
+            && !POOLS.registered.swap(true, Ordering::AcqRel)
+        {
+            let _ = threading_core::process::at_exit(at_exit);
+        }
+    }
+
+    /// Whether the program is exiting.
+    pub(super) fn exiting() -> bool {
+        POOLS.exiting.load(Ordering::Relaxed)
+    }
+
+    extern "C" fn at_exit() {
+        let _ = panic::catch_unwind(AssertUnwindSafe(shutdown_all));
+    }
+
+    fn shutdown_all() {
+        POOLS.exiting.store(true, Ordering::Relaxed);
+        let pools: Vec<Arc<Shared>> = {
+            let _guard = POOLS.lock.lock();
+            // SAFETY: `lock` is held.
+            POOLS.list.with_mut(|l| unsafe { (*l).iter().filter_map(Weak::upgrade).collect() })
+        };
+        for pool in pools {
+            pool.with_state(|state| state.exit_shutdown = !state.shutdown);
+            pool.close(false, false);
+        }
     }
 }

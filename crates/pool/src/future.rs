@@ -544,7 +544,8 @@ pub(crate) fn short_type_name<T: ?Sized>() -> String {
 ///   A task's failure is its panic, as [`TaskPanic`] text.
 /// * `exception()` returns `Ok(None)` for a value, `Ok(Some(failure))` for a failed task,
 ///   and `Err` for `CancelledError`/`TimeoutError`, which Python raises.
-/// * A callback that panics is reported on standard error and the other callbacks still run,
+/// * A callback that panics is reported through the thread excepthook and the other callbacks
+///   still run,
 ///   like an `Exception` in Python; there is no equivalent of a `BaseException` escaping from
 ///   `set_result` (FUT-19).
 /// * A failed future of an executor that is dropped without anyone looking at its failure is
@@ -998,7 +999,8 @@ impl<T: Send + Sync + 'static> Future<T> {
     /// If the future is already done, `callback` runs at once, on the calling thread, before
     /// this method returns. Otherwise it runs on the thread that completes or cancels the
     /// future (a pool worker, usually), after the waiting threads were woken. Callbacks run in
-    /// the order they were added. A callback that panics is reported on standard error
+    /// the order they were added. A callback that panics is reported through the thread
+    /// excepthook (`threading::excepthook`, standard error by default)
     /// (`exception calling callback for <Future …>`); the other callbacks still run and the
     /// panic goes no further.
     ///

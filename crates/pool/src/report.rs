@@ -2,7 +2,8 @@
 //! callback that panicked.
 //!
 //! Python logs both through the `concurrent.futures` logger (a callback's exception) or, in
-//! asyncio, "Future exception was never retrieved". Here both go to standard error by default;
+//! asyncio, "Future exception was never retrieved". Here both go through the thread excepthook
+//! (`threading::excepthook`, which writes to standard error unless replaced);
 //! an executor can send the first kind to its own hook or switch it off
 //! ([`ThreadPoolExecutorBuilder::on_unretrieved`](crate::ThreadPoolExecutorBuilder::on_unretrieved),
 //! [`report_unretrieved`](crate::ThreadPoolExecutorBuilder::report_unretrieved)).
@@ -10,8 +11,9 @@
 use alloc::sync::Arc;
 use std::any::Any;
 use std::fmt;
-use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
+
+use threading_thread::ExceptHookArgs;
 
 use crate::error::{FutureError, payload_text};
 
@@ -79,7 +81,7 @@ pub(crate) enum Report {
     /// Nothing (bare futures; executors built with `report_unretrieved(false)`).
     #[default]
     Off,
-    /// Print it to standard error.
+    /// Report it through the thread excepthook.
     Stderr,
     /// Call the executor's hook.
     Hook(Hook),
@@ -92,21 +94,21 @@ impl Report {
     }
 
     /// Reports `error` of the future described by `future`. Never panics: a panicking hook is
-    /// itself reported to standard error.
+    /// itself reported through the excepthook.
     pub(crate) fn unretrieved(&self, error: &FutureError, future: &str) {
         match self {
             Report::Off => {}
-            Report::Stderr => {
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "Future exception was never retrieved\nfuture: {future}\n{}: {error}",
-                    error.python_name()
-                );
-            }
+            Report::Stderr => excepthook(&format!(
+                "Future exception was never retrieved\nfuture: {future}\n{}: {error}",
+                error.python_name()
+            )),
             Report::Hook(hook) => {
                 let report = Unretrieved { error, future };
                 if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| hook(&report))) {
-                    stderr_panic("exception in the unretrieved-failure hook", &*payload);
+                    excepthook(&format!(
+                        "exception in the unretrieved-failure hook\n{}",
+                        payload_text(&*payload)
+                    ));
                 }
             }
         }
@@ -126,15 +128,18 @@ impl fmt::Debug for Report {
 /// Reports a done callback of `future` that panicked with `payload` (Python logs
 /// `'exception calling callback for <Future …>'`); the remaining callbacks still run.
 pub(crate) fn callback_panicked(future: &str, payload: &(dyn Any + Send)) {
-    stderr_panic(&format!("exception calling callback for {future}"), payload);
+    excepthook(&format!("exception calling callback for {future}\n{}", payload_text(payload)));
 }
 
-/// Writes `what` and the panic message to standard error.
-fn stderr_panic(what: &str, payload: &(dyn Any + Send)) {
-    let _ = writeln!(std::io::stderr().lock(), "{what}\npanic: {}", payload_text(payload));
+/// Reports `message` through the thread excepthook (`threading::excepthook`), naming the
+/// calling thread. A panicking excepthook is caught (the report is then lost: there is nowhere
+/// left to send it) so that a report never unwinds into the pool.
+fn excepthook(message: &str) {
+    let args = ExceptHookArgs::new(message, Some(threading_thread::current_thread()));
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| threading_thread::excepthook(&args)));
 }
 
 /// Reports a worker's failed initializer (Python logs CRITICAL `'Exception in initializer:'`).
 pub(crate) fn initializer_failed(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "Exception in initializer:\n{message}");
+    excepthook(&format!("Exception in initializer:\n{message}"));
 }
