@@ -209,7 +209,7 @@ fn done_callbacks_run_in_order() {
         f.add_done_callback(move |_| o.lock().unwrap().push(i));
     }
     f.set_result(()).unwrap();
-    assert!(f.cancel() == false);
+    assert!(!f.cancel());
     assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4]);
 }
 
@@ -855,8 +855,8 @@ fn asc_07_test_free_reference_yielded_future() {
     // is the last handle once its setter is dropped.
     let mut setters: Vec<Option<Future<String>>> = setters.into_iter().map(Some).collect();
     let mut it = as_completed(setters.iter().map(|s| s.clone().unwrap()).collect::<Vec<_>>());
-    for i in 0..8 {
-        let setter = setters[i].take().unwrap();
+    for (i, slot) in setters.iter_mut().enumerate() {
+        let setter = slot.take().unwrap();
         setter.set_result(format!("test {i}")).unwrap();
         drop(setter);
         let yielded = it.next().unwrap().unwrap();
@@ -1519,7 +1519,7 @@ fn unretrieved_failure_reported_once() {
     // Dropped after it finished, with clones: reported once, when the last one goes.
     let f = pool.submit(|| -> () { panic::resume_unwind(Box::new("late")) }).unwrap();
     let g = f.clone();
-    assert!(wait(&[f.clone()], ReturnWhen::AllCompleted).not_done.is_empty());
+    assert!(wait(std::slice::from_ref(&f), ReturnWhen::AllCompleted).not_done.is_empty());
     drop(f);
     assert!(reports.lock().unwrap().iter().all(|m| m != "late"));
     drop(g);

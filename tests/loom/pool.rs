@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::common::loom::sync::Arc;
 use crate::common::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::common::loom::thread;
-use crate::common::{check, clock};
+use crate::common::{check, clock, loom};
 use threading::futures::{Future, ReturnWhen, SubmitError, ThreadPoolExecutor, as_completed, wait};
 
 /// `cancel()` races `set_running_or_notify_cancel()`: exactly one wins, and a cancelled
@@ -213,14 +213,33 @@ fn shutdown_cancel_vs_submit() {
     });
 }
 
-/// Two tasks where the first waits for the second must run on two workers, also when the
-/// pool's worker is idle (spinning or asleep) when the pair arrives: the "queued > idle"
-/// spawning rule starts a second worker for the second task, and the wake-up protocol (one
-/// wake-up in flight at a time, passed on while work is left) never strands it. A stranded
-/// task shows as a loom deadlock.
+/// Two tasks where the first waits for the second, submitted together to a fresh pool, run on
+/// two workers: the "queued > idle" rule starts a second worker for the second task. A stranded
+/// task shows as a loom deadlock. With three model threads and `Thread`'s machinery this model
+/// has more than 480,000 executions at bound 2, so it runs at bound 1 (about 14,000).
+#[test]
+fn dependent_pair() {
+    check_at_most(1, "pool::dependent_pair", || {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        let gate = Future::<()>::new();
+        let g = gate.clone();
+        let a = pool.submit(move || *g.result().unwrap()).unwrap();
+        pool.submit(move || gate.set_result(()).unwrap()).unwrap();
+        assert_eq!(a.result(), Ok(&()));
+        assert_eq!(pool.worker_count(), 2);
+    });
+}
+
+/// The same pair when the pool's worker is idle (spinning or asleep) as the pair arrives: the
+/// wake-up reaches it, and a second worker still starts for the second task.
+///
+/// Three model threads with every primitive of the pool (and `Thread`'s registry) in play: at
+/// bound 1 this model already has about 150,000 executions (45 s), so it runs at bound 0
+/// ([`check_at_most`]): no preemptions, but every interleaving at the points where a thread
+/// blocks, which is where a stranded task shows up (as a deadlock).
 #[test]
 fn dependent_pair_after_idle() {
-    check("pool::dependent_pair_after_idle", || {
+    check_at_most(0, "pool::dependent_pair_after_idle", || {
         let pool = ThreadPoolExecutor::new(2).unwrap();
         assert_eq!(pool.submit(|| 0).unwrap().result(), Ok(&0)); // the worker is now idle
         let gate = Future::<()>::new();
@@ -231,4 +250,25 @@ fn dependent_pair_after_idle() {
         assert_eq!(b.result(), Ok(&()));
         assert_eq!(pool.worker_count(), 2);
     });
+}
+
+/// [`check`], with the preemption bound capped at `bound` for a model too big for the CI bound;
+/// prints the same summary line, which `cargo xtask loom` collects.
+fn check_at_most(bound: usize, name: &str, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    let bound = builder.preemption_bound.unwrap_or(bound).min(bound);
+    builder.preemption_bound = Some(bound);
+    let executions = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let e = executions.clone();
+    let start = std::time::Instant::now();
+    builder.check(move || {
+        e.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        f();
+    });
+    eprintln!(
+        "loom-model {name}: {} executions, bound {:?}, {:.2?}",
+        executions.load(std::sync::atomic::Ordering::Relaxed),
+        Some(bound),
+        start.elapsed()
+    );
 }

@@ -3,7 +3,9 @@
 //! `excepthook`, …) and `Timer` under the names a Python programmer looks for,
 //! every algorithm model-checked with [loom](https://docs.rs/loom) as shipped. Python's `queue`
 //! module is here too: [`Queue`], [`LifoQueue`], [`PriorityQueue`] and [`SimpleQueue`] (also
-//! as the module [`queue`]).
+//! as the module [`queue`]), and so is the thread pool of `concurrent.futures`:
+//! [`ThreadPoolExecutor`], [`Future`], and the module [`futures`] with `wait` and
+//! `as_completed`.
 //!
 //! This crate is the facade: it re-exports the primitive crates (`threading-lock`,
 //! `threading-rlock`, …) as one Python-shaped API. Depend on it, or on a single primitive crate.
@@ -61,6 +63,10 @@
 //!   number of times. A panic that ends one goes to the [`excepthook`] (printed once), and then
 //!   every join returns [`JoinError::Panicked`] (Python's `join` returns normally). As in
 //!   Python, the program waits for its non-daemon threads when `main` returns.
+//! * **Futures hand out references**: [`Future::result`] returns `&T` (the value never changes
+//!   once set, and every handle may look), [`Future::into_result`] moves it out of the last
+//!   handle. A task's panic is its failure ([`FutureError::Panicked`]) and never kills a worker;
+//!   a failure nobody looked at is reported through the [`excepthook`] when the future goes.
 #![warn(missing_docs)]
 
 #[doc(inline)]

@@ -2,7 +2,7 @@
 //!
 //! # Implementation details
 //!
-//! **The work queue** is a `VecDeque` of boxed work items guarded by the pool's internal
+//! **The work queue** is a `VecDeque` of queue entries guarded by the pool's internal
 //! [`Lock`], with the pool's bookkeeping next to it (workers, idle count, `shutdown`, `broken`).
 //! It is built from the workspace's own primitives on purpose: a crossbeam channel would be
 //! faster to write, but loom cannot see inside it, and the pool's correctness (no accepted
@@ -10,19 +10,36 @@
 //! queue and the pool state. With one lock for both, "is the pool open?" and "enqueue" are
 //! one step, and so are "close" and "drain".
 //!
-//! **Idle workers** park in the parking lot on the address of `signal`, an epoch counter that
-//! is bumped (with the lock held) whenever a job is queued or the pool closes; `validate`
-//! checks that the epoch has not moved since the worker looked at the empty queue, so a job
-//! queued between the check and the sleep is never missed. `submit` wakes one sleeper
-//! (`unpark_one`), `shutdown` all of them. Before parking, a worker spins briefly on the epoch
-//! without the lock: in a busy pool the next job usually arrives within microseconds.
+//! **A task is one allocation**: its future's state and its closure live in one `Task`,
+//! referenced by the [`Future`] handles (as the future's shared state) and by the queue entry
+//! (as work to run). The worker that dequeues the entry takes the closure out, runs it under
+//! `catch_unwind` and completes the future; the closure is dropped as soon as it has run or
+//! was cancelled, not when the future goes away.
 //!
-//! **Lazy workers, idle reuse.** As in CPython, `submit` starts a new worker only if no idle
-//! worker is available and fewer than `max_workers` exist. "Available" is CPython's
-//! `_idle_semaphore`: an atomic count that a worker raises by one after each task, and that
-//! `submit` lowers by one instead of starting a thread. The worker raises it *before* it
-//! publishes the task's outcome, so a caller that waits for a result and then submits again
-//! always finds the worker counted as idle: sequential submit-and-wait uses one thread.
+//! **Idle workers** first spin briefly watching `signal`, an epoch counter bumped (with the
+//! lock held) when a job is queued while some worker watches it, or when the pool closes; then
+//! they park in the parking lot on its address. `validate` checks that the epoch has not moved
+//! since the worker saw the queue empty, so a job queued between that look and the sleep is
+//! never missed. The lock-protected counts `spinning` and `sleepers` say who watches:
+//!
+//! * a `submit` wakes a sleeper only if nobody is spinning (a spinning worker will find the
+//!   job) and no wake-up is already on its way (`wake_pending`): at most one at a time, so a
+//!   burst of tasks into an idle pool costs one wake-up, not one per task;
+//! * a worker that takes a job and sees more queued passes the wake-up on to the next sleeper,
+//!   so a burst still reaches every idle worker;
+//! * `wake_pending` is cleared by the woken worker, or by the unpark itself when it found
+//!   nobody parked (a sleeper between registering and parking sees the epoch move and comes
+//!   back by itself); `shutdown` wakes everyone.
+//!
+//! **Lazy workers, idle reuse.** As in CPython, `submit` starts a new worker only while fewer
+//! than `max_workers` exist and no idle worker will take the task: precisely, when the queued
+//! jobs outnumber the idle workers (spinning, sleeping, or *returning*: done with a task and on
+//! the way back to the queue). A worker counts itself returning *before* it publishes its
+//! task's outcome, so a caller that waits for a result and then submits again always finds it
+//! idle: sequential submit-and-wait uses one thread. CPython's `_idle_semaphore` counts
+//! finished tasks instead; one worker that finished five tasks then counts as five idle
+//! workers, and a burst can leave a task queued behind a busy worker that waits for it. Once
+//! all `max_workers` have started, nothing is counted any more (no shared counter per task).
 //!
 //! **Shutdown** sets `shutdown` under the lock (later submits fail), optionally drains the
 //! queue and cancels those futures (and notifies their waiters at once, since no worker will
@@ -36,6 +53,12 @@
 //!
 //! **Tasks never kill workers**: each runs under `catch_unwind`, and its panic becomes the
 //! future's [`TaskPanic`].
+//!
+//! **At the end of the program** the thread crate joins every non-daemon thread, workers
+//! included. Like CPython's `_python_exit`, an at-exit hook registered when the first worker
+//! starts (after the thread crate's own, so it runs first) shuts every live pool down without
+//! waiting: queued work still runs, idle workers exit, and a later `submit` fails with
+//! "cannot schedule new futures after interpreter shutdown".
 
 use alloc::sync::Arc;
 use std::collections::VecDeque;

@@ -111,6 +111,7 @@ pub struct FutureCore {
     lock: Lock,
     /// Installed `wait`/`as_completed` waiters; guarded by `lock`.
     /// Boxed on first use: most futures are never waited on by `wait`/`as_completed`.
+    #[allow(clippy::box_collection, reason = "one word instead of three in every future")]
     waiters: UnsafeCell<Option<Box<Vec<WaiterEntry>>>>,
 }
 
@@ -274,6 +275,7 @@ pub(crate) struct Inner<T> {
     outcome: UnsafeCell<Option<Result<T, FutureError>>>,
     /// Callbacks to run on completion; guarded by `core.lock`.
     /// Boxed on first use, like `FutureCore::waiters`.
+    #[allow(clippy::box_collection, reason = "one word instead of three in every future")]
     callbacks: UnsafeCell<Option<Box<Vec<Callback<T>>>>>,
 }
 
@@ -344,7 +346,8 @@ impl<T> Inner<T> {
             _ => {}
         }
         // SAFETY: `core.lock` is held, which guards `callbacks`.
-        let callbacks = self.callbacks.with_mut(|c| unsafe { (*c).take() }).unwrap_or_default();
+        let callbacks =
+            self.callbacks.with_mut(|c| unsafe { (*c).take() }).map(|b| *b).unwrap_or_default();
         let extra = if callbacks.is_empty() { 0 } else { CALLBACKS };
         let old = self.core.transition(CANCELLED, extra);
         drop(guard);
@@ -390,7 +393,8 @@ impl<T> Inner<T> {
         self.outcome.with_mut(|o| unsafe { *o = Some(outcome) });
         self.core.notify_waiters(if failed { Completion::Failed } else { Completion::Succeeded });
         // SAFETY: `core.lock` is held.
-        let callbacks = self.callbacks.with_mut(|c| unsafe { (*c).take() }).unwrap_or_default();
+        let callbacks =
+            self.callbacks.with_mut(|c| unsafe { (*c).take() }).map(|b| *b).unwrap_or_default();
         let extra =
             if failed { FAILED } else { 0 } | if callbacks.is_empty() { 0 } else { CALLBACKS };
         let old = self.core.transition(FINISHED, extra);
@@ -402,14 +406,14 @@ impl<T> Inner<T> {
 
     /// Runs the callbacks taken at completion, each with a handle of its own; a panicking one
     /// is reported and the others still run. Then clears `CALLBACKS`.
-    fn run_callbacks(&self, callbacks: Box<Vec<Callback<T>>>, view: impl FnOnce() -> Future<T>) {
+    fn run_callbacks(&self, callbacks: Vec<Callback<T>>, view: impl FnOnce() -> Future<T>) {
         if callbacks.is_empty() {
             return;
         }
         // A counted handle of its own for the callbacks (see `into_result`).
         let view = view();
         self.callback_thread.store(thread::current_id(), Ordering::Relaxed);
-        for callback in *callbacks {
+        for callback in callbacks {
             call_callback(&view, callback);
         }
         self.callback_thread.store(0, Ordering::Relaxed);
@@ -505,8 +509,9 @@ pub(crate) fn short_type_name<T: ?Sized>() -> String {
 ///   the failure, if any; [`into_result`](Future::into_result) moves the value out.
 /// * Reacting: [`add_done_callback`](Future::add_done_callback) runs a closure when the future
 ///   is done (at once if it already is).
-/// * Executor authors and tests: [`Future::new`], [`set_running_or_notify_cancel`]
-///   (Future::set_running_or_notify_cancel), [`set_result`](Future::set_result),
+/// * Executor authors and tests: [`Future::new`],
+///   [`set_running_or_notify_cancel`](Future::set_running_or_notify_cancel),
+///   [`set_result`](Future::set_result),
 ///   [`set_exception`](Future::set_exception).
 ///
 /// A `Future` is a cheap handle: [`Clone`] it to let several threads wait on the same
@@ -541,7 +546,7 @@ pub(crate) fn short_type_name<T: ?Sized>() -> String {
 ///   [`result_deadline`](Future::result_deadline)); likewise for `exception`. A timeout too
 ///   large to represent waits forever (Python: `OverflowError`).
 /// * Failures are values: `result()` returns `Err(FutureError)` where Python raises.
-///   A task's failure is its panic, as [`TaskPanic`] text.
+///   A task's failure is its panic, as [`TaskPanic`](crate::TaskPanic) text.
 /// * `exception()` returns `Ok(None)` for a value, `Ok(Some(failure))` for a failed task,
 ///   and `Err` for `CancelledError`/`TimeoutError`, which Python raises.
 /// * A callback that panics is reported through the thread excepthook and the other callbacks

@@ -4,6 +4,7 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+mod pool;
 mod queue;
 mod semaphore;
 mod thread;
@@ -18,4 +19,5 @@ fn main() {
     thread::run();
     timer::run();
     queue::run();
+    pool::run();
 }
