@@ -200,6 +200,35 @@ assert_unwind_safe!(Local<u32>, Local<std::sync::atomic::AtomicU32>);
 assert_not_send!(Local<std::rc::Rc<u8>>);
 assert_not_sync!(Local<std::rc::Rc<u8>>);
 
+// Pool: a `Future<T>` is shared by every thread holding a handle (`result() -> &T`), so it is
+// `Send + Sync` exactly when `T` is; the executor and its builder are shared by `Arc`; the
+// errors are plain data (`FutureError` holds `Arc<str>` texts).
+use threading::futures::{
+    AsCompleted, DoneAndNotDoneFutures, InitializerResult, Map, Unretrieved, Waitable,
+};
+use threading::{
+    BrokenThreadPool, CancelledError, Future, FutureError, InvalidStateError, ReturnWhen,
+    SubmitError, TaskPanic, ThreadPoolExecutor, ThreadPoolExecutorBuilder, TimeoutError,
+};
+assert_send_sync!(Future<u8>, Future<String>, ThreadPoolExecutor, ThreadPoolExecutorBuilder);
+assert_send_sync!(Map<u8>, AsCompleted<Future<u8>>, AsCompleted<&'static Future<u8>>);
+assert_send_sync!(DoneAndNotDoneFutures<Future<u8>>, Unretrieved<'static>);
+assert_send_sync!(FutureError, CancelledError, TimeoutError, BrokenThreadPool, TaskPanic);
+assert_send_sync!(InvalidStateError, SubmitError, ReturnWhen);
+assert_unpin!(Future<u8>, ThreadPoolExecutor, ThreadPoolExecutorBuilder, Map<u8>, FutureError);
+assert_unwind_safe!(Future<u8>, ThreadPoolExecutor, FutureError, SubmitError, TaskPanic);
+assert_copy!(CancelledError, TimeoutError, BrokenThreadPool, SubmitError, ReturnWhen);
+assert_not_send!(Future<std::cell::Cell<u8>>, Future<std::rc::Rc<u8>>);
+assert_not_sync!(Future<std::cell::Cell<u8>>, Map<std::cell::Cell<u8>>);
+// `Waitable` is object safe (futures of different types in one `wait`), and the initializer
+// result trait covers `()` and `Result<(), E: Display>`.
+const _: fn(&dyn Waitable) = |_| {};
+const _: fn() = || {
+    fn init<R: InitializerResult>() {}
+    init::<()>();
+    init::<Result<(), std::io::Error>>();
+};
+
 // Sanity of the negative helpers on std types whose auto traits are certain. (That they reject
 // a `Send`/`Sync` type was checked by hand: `assert_not_send!(Lock)` does not compile, E0283
 // "type annotations needed"; a trybuild-style compile-fail test would need a new dependency.)

@@ -62,6 +62,22 @@ const REEXPORTS: &[(NameOf, &str)] = &[
     (type_name::<PutError<u8>>, "PutError"),
     (type_name::<GetError>, "GetError"),
     (type_name::<Local<u8>>, "Local"),
+    (type_name::<threading::ThreadPoolExecutor>, "ThreadPoolExecutor"),
+    (type_name::<threading::ThreadPoolExecutorBuilder>, "ThreadPoolExecutorBuilder"),
+    (type_name::<threading::Future<u8>>, "Future"),
+    (type_name::<threading::FutureError>, "FutureError"),
+    (type_name::<threading::CancelledError>, "CancelledError"),
+    (type_name::<threading::TimeoutError>, "TimeoutError"),
+    (type_name::<threading::BrokenThreadPool>, "BrokenThreadPool"),
+    (type_name::<threading::InvalidStateError>, "InvalidStateError"),
+    (type_name::<threading::TaskPanic>, "TaskPanic"),
+    (type_name::<threading::SubmitError>, "SubmitError"),
+    (type_name::<threading::ReturnWhen>, "ReturnWhen"),
+    (type_name::<threading::futures::Future<u8>>, "Future"),
+    (type_name::<threading::futures::Map<u8>>, "Map"),
+    (type_name::<threading::futures::AsCompleted<threading::Future<u8>>>, "AsCompleted"),
+    (type_name::<threading::futures::DoneAndNotDoneFutures<u8>>, "DoneAndNotDoneFutures"),
+    (type_name::<threading::futures::Unretrieved<'static>>, "Unretrieved"),
     // Semaphore, BoundedSemaphore, SemaphoreGuard, Event: one row each.
 ];
 
@@ -387,4 +403,55 @@ fn facade_local() {
     assert_eq!(seen, (0, 11));
     assert_eq!(mydata.get(), 42);
     assert_eq!(mydata.with(std::cell::Cell::get), 42);
+}
+
+#[test]
+fn facade_pool() {
+    use threading::futures::{
+        self, AsCompleted, DoneAndNotDoneFutures, Map, Unretrieved, Waitable,
+    };
+    use threading::{
+        BrokenThreadPool, CancelledError, Future, FutureError, InvalidStateError, ReturnWhen,
+        SubmitError, TaskPanic, ThreadPoolExecutor, ThreadPoolExecutorBuilder, TimeoutError,
+    };
+    // The root names and the `futures` module are the same types.
+    let builder: ThreadPoolExecutorBuilder = futures::ThreadPoolExecutor::builder();
+    let reports = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let r = Arc::clone(&reports);
+    let pool: ThreadPoolExecutor = builder
+        .max_workers(2)
+        .on_unretrieved(move |u: &Unretrieved<'_>| {
+            assert!(u.error().is_panic());
+            r.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    let f: Future<i32> = pool.submit(|| 6 * 7).unwrap();
+    let split: DoneAndNotDoneFutures<&Future<i32>> = futures::wait([&f], ReturnWhen::AllCompleted);
+    assert_eq!(split.done, [&f]);
+    let mut it: AsCompleted<&dyn Waitable> = futures::as_completed([&f as &dyn Waitable]);
+    assert!(it.next().unwrap().is_ok());
+    assert_eq!(f.result(), Ok(&42));
+    let map: Map<i32> = pool.map(|x: i32| x + 1, [1, 2]).unwrap();
+    assert_eq!(map.collect::<Result<Vec<_>, FutureError>>(), Ok(vec![2, 3]));
+    drop(pool.submit(|| -> () { std::panic::resume_unwind(Box::new("unseen")) }).unwrap());
+    pool.shutdown();
+    assert_eq!(reports.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let err: SubmitError = pool.submit(|| 0).unwrap_err();
+    assert_eq!(err.to_string(), "cannot schedule new futures after shutdown");
+
+    let pending = Future::<i32>::new();
+    let timeout: TimeoutError = match pending.result_timeout(Duration::ZERO) {
+        Err(FutureError::Timeout(t)) => t,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(timeout.futures_unfinished(), None);
+    pending.cancel();
+    assert_eq!(pending.result(), Err(FutureError::Cancelled(CancelledError)));
+    let invalid: InvalidStateError = pending.set_result(1).unwrap_err();
+    assert!(invalid.to_string().starts_with("CANCELLED: "));
+    let broken: FutureError = BrokenThreadPool.into();
+    assert!(broken.is_broken());
+    let panicked: FutureError = TaskPanic::new("x").into();
+    assert_eq!(panicked.panic_message(), Some("x"));
 }

@@ -8,6 +8,7 @@ mod event;
 mod facade;
 mod local;
 mod lock;
+mod pool;
 mod queue;
 mod rlock;
 mod semaphore;

@@ -9,6 +9,7 @@ mod core_model;
 mod event;
 mod local;
 mod lock;
+mod pool;
 mod queue;
 mod rlock;
 mod semaphore;

@@ -26,6 +26,12 @@
 //! * [`Timer`]: run a function after a delay, unless cancelled.
 //! * [`Local`]: a value per thread (Python's `threading.local`).
 //!
+//! ## The thread pool
+//!
+//! * [`ThreadPoolExecutor`] and [`Future`]: Python's `concurrent.futures` thread pool, with
+//!   [`wait`](futures::wait) and [`as_completed`](futures::as_completed) in the module
+//!   [`futures`].
+//!
 //! ## Queues
 //!
 //! * [`Queue`], [`LifoQueue`], [`PriorityQueue`], [`SimpleQueue`]: Python's `queue` module
@@ -84,6 +90,10 @@
 //!   number of times. A panic that ends one goes to the [`excepthook`] (printed once), and then
 //!   every join returns [`JoinError::Panicked`] (Python's `join` returns normally). As in
 //!   Python, the program waits for its non-daemon threads when `main` returns.
+//! * **Futures hand out references**: [`Future::result`] returns `&T` (the value never changes
+//!   once set, and every handle may look), [`Future::into_result`] moves it out of the last
+//!   handle. A task's panic is its failure ([`FutureError::Panicked`]) and never kills a worker;
+//!   a failure nobody looked at is reported through the [`excepthook`] when the future goes.
 #![warn(missing_docs)]
 
 #[doc(inline)]
@@ -119,6 +129,39 @@ pub use threading_thread::{
 };
 #[doc(inline)]
 pub use threading_timer::{Timer, TimerBuilder};
+
+// The thread pool.
+#[doc(inline)]
+pub use threading_pool::{
+    BrokenThreadPool, CancelledError, Future, FutureError, InvalidStateError, ReturnWhen,
+    SubmitError, TaskPanic, ThreadPoolExecutor, ThreadPoolExecutorBuilder, TimeoutError,
+};
+
+/// Python's `concurrent.futures` (the thread pool part): [`ThreadPoolExecutor`], [`Future`],
+/// [`wait`](futures::wait) and [`as_completed`](futures::as_completed).
+///
+/// The types are also at the crate root (`threading::ThreadPoolExecutor`); the functions live
+/// only here, as in Python, where they are `concurrent.futures.wait` and
+/// `concurrent.futures.as_completed`.
+///
+/// ```
+/// use threading::futures::{as_completed, wait, ReturnWhen, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new(2).unwrap();
+/// let fs: Vec<_> = (0..3).map(|i| pool.submit(move || i).unwrap()).collect();
+/// assert_eq!(wait(&fs, ReturnWhen::AllCompleted).done.len(), 3);
+/// assert_eq!(as_completed(&fs).count(), 3);
+/// ```
+pub mod futures {
+    #[doc(inline)]
+    pub use threading_pool::{
+        AsCompleted, BrokenThreadPool, CancelledError, DoneAndNotDoneFutures, Future, FutureError,
+        InitializerResult, InvalidStateError, Map, ReturnWhen, SubmitError, TaskPanic,
+        ThreadPoolExecutor, ThreadPoolExecutorBuilder, TimeoutError, Unretrieved, Waitable,
+        as_completed, as_completed_deadline, as_completed_timeout, wait, wait_deadline,
+        wait_timeout,
+    };
+}
 
 // Queues.
 #[doc(inline)]

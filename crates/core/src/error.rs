@@ -52,6 +52,14 @@ pub enum RuntimeErrorKind {
     JoinDummyThread,
     /// `Thread.daemon = …` after `start()`: "cannot set daemon status of active thread".
     DaemonOfActiveThread,
+    /// `Executor.submit()` after `shutdown()`: "cannot schedule new futures after shutdown".
+    ScheduleAfterShutdown,
+    /// `Future.set_running_or_notify_cancel()` on a future that is already running or done:
+    /// "Future in unexpected state".
+    FutureUnexpectedState,
+    /// `Executor.submit()` once the program is exiting (after `main` returned):
+    /// "cannot schedule new futures after interpreter shutdown".
+    ScheduleAfterInterpreterShutdown,
 }
 
 impl RuntimeError {
@@ -81,6 +89,11 @@ impl RuntimeError {
             RuntimeErrorKind::JoinNotStarted => "cannot join thread before it is started",
             RuntimeErrorKind::JoinDummyThread => "cannot join a dummy thread",
             RuntimeErrorKind::DaemonOfActiveThread => "cannot set daemon status of active thread",
+            RuntimeErrorKind::ScheduleAfterShutdown => "cannot schedule new futures after shutdown",
+            RuntimeErrorKind::FutureUnexpectedState => "Future in unexpected state",
+            RuntimeErrorKind::ScheduleAfterInterpreterShutdown => {
+                "cannot schedule new futures after interpreter shutdown"
+            }
         }
     }
 }
@@ -129,6 +142,9 @@ pub enum ValueErrorKind {
     /// `Queue.task_done()` called more times than items were put:
     /// "task_done() called too many times".
     TaskDoneTooManyTimes,
+    /// `ThreadPoolExecutor(max_workers)` with `max_workers < 1`:
+    /// "max_workers must be greater than 0".
+    MaxWorkers,
 }
 
 impl ValueError {
@@ -153,6 +169,7 @@ impl ValueError {
             ValueErrorKind::BarrierParties => "parties must be > 0",
             ValueErrorKind::StackSize => "size not valid: must be 0 or at least 32768 bytes",
             ValueErrorKind::TaskDoneTooManyTimes => "task_done() called too many times",
+            ValueErrorKind::MaxWorkers => "max_workers must be greater than 0",
         }
     }
 }

@@ -5,6 +5,7 @@ mod condition;
 mod event;
 mod local;
 mod lock;
+mod pool;
 mod queue;
 mod semaphore;
 mod thread;
@@ -20,4 +21,5 @@ fn main() {
     timer::run();
     queue::run();
     local::run();
+    pool::run();
 }
