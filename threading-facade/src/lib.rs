@@ -173,3 +173,8 @@ pub use threading_queue::{
 /// the errors [`Full`], [`Empty`], [`ShutDown`] (also at the crate root).
 #[doc(inline)]
 pub use threading_queue as queue;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
