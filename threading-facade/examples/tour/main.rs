@@ -19,7 +19,7 @@ fn main() {
     barrier::run();
     thread::run();
     timer::run();
-    queue::run();
     local::run();
+    queue::run();
     pool::run();
 }

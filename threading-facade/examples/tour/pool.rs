@@ -22,7 +22,7 @@ fn download(url: &'static str, millis: u64) -> usize {
 
 /// Runs this part of the tour.
 pub(crate) fn run() {
-    println!("-- pool");
+    println!("== ThreadPoolExecutor: executor.map(thread_function, range(3))");
 
     // with concurrent.futures.ThreadPoolExecutor(max_workers=3) as executor:
     //     executor.map(thread_function, range(3))
@@ -33,6 +33,7 @@ pub(crate) fn run() {
         assert!(results.into_iter().all(|r| r.is_ok()));
     } // the end of the `with` block: dropping the executor waits for its workers
 
+    println!("\n== ThreadPoolExecutor: a submit loop, a task that panics, as_completed");
     // A submit loop, then the futures' values; an idle worker is reused before a new one
     // starts, so sequential submits need one thread only.
     let pool = ThreadPoolExecutor::builder()

@@ -10,7 +10,7 @@ use threading::{
 
 /// Runs this part of the tour.
 pub(crate) fn run() {
-    println!("-- thread");
+    println!("== Thread: current_thread(), a non-daemon and a daemon thread, enumerate()");
     println!("running on {:?}", current_thread());
 
     // A non-daemon thread (the default for threads the main thread creates): the program
@@ -38,6 +38,7 @@ pub(crate) fn run() {
     println!("worker alive after join: {}", worker.is_alive());
 
     // A panic that ends a thread goes to the excepthook, once; every join then says so.
+    println!("\n== Thread: a panic ends a thread, the excepthook reports it once, join says so");
     set_excepthook(|args: &ExceptHookArgs| {
         let name = args.thread().map(Thread::name).unwrap_or_default();
         let at = args.location().map(|l| format!(" at {l}")).unwrap_or_default();
@@ -49,4 +50,5 @@ pub(crate) fn run() {
     set_excepthook(default_excepthook);
 
     println!("main thread: {:?}", main_thread());
+    println!();
 }

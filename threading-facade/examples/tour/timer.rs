@@ -7,7 +7,7 @@ use threading::{Event, Timer};
 
 /// Runs this part of the tour.
 pub(crate) fn run() {
-    println!("-- timer");
+    println!("== Timer: one is cancelled before it fires (its thread wakes at once), one fires");
 
     // Cancelled: its hour never passes, and the cancel wakes its thread at once.
     let started = Instant::now();
@@ -29,4 +29,5 @@ pub(crate) fn run() {
     reminder.start().expect("start reminder");
     reminder.join().expect("join reminder");
     println!("fired: {}, finished: {}", rang.is_set(), reminder.finished().is_set());
+    println!();
 }
