@@ -1,9 +1,10 @@
 //! `cargo xtask`: workspace automation (loom suite, tidy checks, benchmark report, CI).
 //!
-//! Run `cargo xtask help` for the subcommands. std only, no dependencies, so it builds in
-//! seconds and never needs the network.
+//! Run `cargo xtask help` for the subcommands. Its one dependency is `plotters` (SVG backend
+//! only) for the bench chart, so it still builds in seconds.
 
 mod bench;
+mod chart;
 mod json;
 mod loom;
 mod rust_lex;
@@ -25,12 +26,13 @@ Commands:
         algorithm code, [lints] workspace = true, //! headers, no #[ignore], README mapping
         table, a loom model and a bench per primitive). --fix rewrites the README mapping block
         from threading-facade/src/mapping.md.
-  bench [--runs N] [FILTER] [-- CRITERION-ARGS]
+  bench [--runs N] [--publish] [FILTER] [-- CRITERION-ARGS]
         Run every criterion bench (default args: --warm-up-time 1 --measurement-time 3) and the
         CPython scripts in benches/cpython, then print a table of medians and ratios
-        (also written to <target>/bench-report.md). FILTER selects crates or benches by name
-        (`lock,rlock`); --runs N repeats everything N times and reports the median of the
-        passes (for a noisy machine).
+        (also written to <target>/bench-report.md) and draw the ratios as a chart
+        (<target>/bench-ratios.svg). FILTER selects crates or benches by name (`lock,rlock`);
+        --runs N repeats everything N times and reports the median of the passes (for a noisy
+        machine); --publish also writes both files to docs/, which the README links.
   ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
   help  This text.
 ";
