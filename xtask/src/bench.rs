@@ -7,7 +7,7 @@
 //!    listed;
 //! 2. run `cargo bench -p threading-<dir> --bench <name> -- <criterion args>` for each, with
 //!    `CRITERION_HOME` pinned to `<target>/criterion` so we know where the results go, then
-//!    `python3 benches/cpython/<dir>.py` (one JSON line `{"group","case","ns"}` per case);
+//!    `python3 benches/cpython/bench_<dir>.py` (one JSON line `{"group","case","ns"}` per case);
 //! 3. read criterion's results: every `…/new/benchmark.json` written by this run names its
 //!    benchmark (`group_id`, `function_id`, `value_str` — the directory names are sanitised
 //!    copies, `/` becomes `_` and long names are cut at 64 bytes, so they are not parsed), and
@@ -612,9 +612,9 @@ fn run_pass(
             continue;
         }
         scripts_run.push(&b.dir);
-        let script = root.join("benches/cpython").join(format!("{}.py", b.dir));
+        let script = root.join("benches/cpython").join(format!("bench_{}.py", b.dir));
         if !script.is_file() {
-            log.note(format!("no CPython script benches/cpython/{}.py", b.dir));
+            log.note(format!("no CPython script benches/cpython/bench_{}.py", b.dir));
             continue;
         }
         eprintln!("xtask: {} {}", python(), script.display());

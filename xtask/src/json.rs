@@ -1,5 +1,5 @@
 //! A small JSON reader, enough for criterion's `estimates.json` / `benchmark.json` and the
-//! JSON lines printed by `benches/cpython/*.py` (xtask is std-only, so no serde).
+//! JSON lines printed by `benches/cpython/bench_*.py` (no serde: xtask keeps its dependencies to the chart).
 //!
 //! It parses all of RFC 8259 (objects, arrays, strings with every escape including surrogate
 //! pairs, numbers, `true`/`false`/`null`) into a [`Value`]; numbers become `f64`. It does not

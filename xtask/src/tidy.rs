@@ -14,7 +14,7 @@
 //! * every primitive crate past the stub stage (≥ 50 lines of src) has a loom model file that
 //!   calls `check(` and a criterion bench; every primitive with a criterion bench (one that
 //!   calls `criterion_main!`, so placeholders are skipped) has its CPython side,
-//!   `benches/cpython/<dir>.py`, for the ratio column of `cargo xtask bench`.
+//!   `benches/cpython/bench_<dir>.py`, for the ratio column of `cargo xtask bench`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -552,7 +552,7 @@ pub(crate) fn check_primitive(
 
 /// Rule (g), CPython side, for primitive crate `crates/<dir>`: given the sources of its bench
 /// files, if one of them is a criterion bench (calls `criterion_main!`), the CPython script
-/// `benches/cpython/<dir>.py` exists. A bench that is still a placeholder needs no script yet.
+/// `benches/cpython/bench_<dir>.py` exists. A bench that is still a placeholder needs no script yet.
 pub(crate) fn check_cpython_script(
     dir: &str,
     bench_sources: &[String],
@@ -566,12 +566,12 @@ pub(crate) fn check_cpython_script(
     if !is_criterion || script_exists {
         return Vec::new();
     }
-    let script = format!("benches/cpython/{dir}.py");
+    let script = format!("benches/cpython/bench_{dir}.py");
     vec![Finding::new(
         &script,
         0,
         format!(
-            "crates/{dir} has a criterion bench but no CPython script {script} (the same cases, one JSON line {{\"group\", \"case\", \"ns\"}} per case; see benches/cpython/lock.py)"
+            "crates/{dir} has a criterion bench but no CPython script {script} (the same cases, one JSON line {{\"group\", \"case\", \"ns\"}} per case; see benches/cpython/bench_lock.py and benchlib.py)"
         ),
     )]
 }
@@ -706,7 +706,7 @@ pub(crate) fn tidy(root: &Path) -> Result<Report, String> {
             if pending { warnings.push(f) } else { findings.push(f) }
         }
         let bench_sources = benches.iter().map(|b| read(root, b)).collect::<Result<Vec<_>, _>>()?;
-        let script = root.join(format!("benches/cpython/{dir}.py")).is_file();
+        let script = root.join(format!("benches/cpython/bench_{dir}.py")).is_file();
         findings.extend(check_cpython_script(&dir, &bench_sources, script));
     }
     Ok(Report { findings, warnings, files })
@@ -927,7 +927,7 @@ mod tests {
         assert!(check_cpython_script("x", std::slice::from_ref(&bench), true).is_empty());
         let f = check_cpython_script("x", &[placeholder.clone(), bench], false);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].path, "benches/cpython/x.py");
+        assert_eq!(f[0].path, "benches/cpython/bench_x.py");
         assert!(f[0].message.contains("crates/x has a criterion bench"), "{f:?}");
         assert!(check_cpython_script("x", &[placeholder], false).is_empty(), "placeholders wait");
         assert!(check_cpython_script("x", &[], false).is_empty(), "no bench, no script needed");

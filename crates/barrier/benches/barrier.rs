@@ -5,7 +5,7 @@
 //! round after round, `rounds_4t` the same with 4 threads (on a 2-core machine most of those
 //! waits end up parked). The time is per round, measured on one of the threads after a first
 //! round that lines them all up, so thread start-up is not counted.
-//! `benches/cpython/barrier.py` measures the same cases with CPython's `threading.Barrier`.
+//! `benches/cpython/bench_barrier.py` measures the same cases with CPython's `threading.Barrier`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -10,7 +10,7 @@
 //!   Condvar}` (`parking_lot`).
 //! * `notify_no_waiters`: one `notify` with the lock held and nobody waiting.
 //!
-//! `benches/cpython/condition.py` measures the same cases with CPython's `threading.Condition`.
+//! `benches/cpython/bench_condition.py` measures the same cases with CPython's `threading.Condition`.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};

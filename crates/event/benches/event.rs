@@ -17,7 +17,7 @@
 //! * `ping_pong`: a round trip between two threads through two events (`ping.set()`, the other
 //!   thread's `ping.wait(); ping.clear(); pong.set()`, then `pong.wait(); pong.clear()`).
 //!
-//! `benches/cpython/event.py` measures the same cases with CPython's `threading.Event`.
+//! `benches/cpython/bench_event.py` measures the same cases with CPython's `threading.Event`.
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! Group `local`, ids `<case>/<impl>`: `get` reads an already initialised per-thread value
 //! (`Local<Cell<u64>>::get`, `thread_local::ThreadLocal::get`, `std::thread_local!` `with`).
 //! `new_get_drop` creates an object, initialises this thread's value and drops the object (the
-//! cold paths: id assignment, slot allocation, drop). `benches/cpython/local.py` measures the
+//! cold paths: id assignment, slot allocation, drop). `benches/cpython/bench_local.py` measures the
 //! same cases with CPython's `threading.local`.
 
 use std::cell::Cell;

@@ -2,7 +2,7 @@
 //!
 //! Group `lock`, ids `<case>/<impl>`: `uncontended` is one acquire + release on one thread;
 //! `contended_2t` is 2 threads each doing `ITERS` locked increments of a shared counter (time per
-//! increment). `benches/cpython/lock.py` measures the same cases with CPython's `threading.Lock`.
+//! increment). `benches/cpython/bench_lock.py` measures the same cases with CPython's `threading.Lock`.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

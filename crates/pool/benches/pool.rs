@@ -14,7 +14,7 @@
 //!   `available_parallelism()` workers (time for the whole job). After the criterion run, the
 //!   speedup (median of 7 runs each) is printed next to the target 0.9 × N.
 //!
-//! `benches/cpython/pool.py` measures the same cases with CPython's `ThreadPoolExecutor`.
+//! `benches/cpython/bench_pool.py` measures the same cases with CPython's `ThreadPoolExecutor`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

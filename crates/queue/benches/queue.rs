@@ -13,7 +13,7 @@
 //! * `mpmc_2x2`: two producers and two consumers pass `ITEMS` items through capacity 1024
 //!   (time per item; `std`'s receiver cannot be shared, so no `std` row).
 //!
-//! `benches/cpython/queue.py` measures the same cases with CPython's `queue.Queue` and
+//! `benches/cpython/bench_queue.py` measures the same cases with CPython's `queue.Queue` and
 //! `queue.SimpleQueue`.
 
 use std::hint::black_box;

@@ -4,7 +4,7 @@
 //! `depth3` acquires three levels deep and releases them all (time per full round); both with
 //! guards, like for like with parking_lot. `depth1_calls`/`depth3_calls` use Python's
 //! `acquire()`/`release()` call style, where every release checks the caller's identity.
-//! `benches/cpython/rlock.py` measures the same cases with CPython's `threading.RLock`.
+//! `benches/cpython/bench_rlock.py` measures the same cases with CPython's `threading.RLock`.
 
 use std::hint::black_box;
 

@@ -9,7 +9,7 @@
 //! * `contended_2t`: 2 threads each doing `ITERS` increments of a shared counter under a
 //!   `Semaphore(1)` (time per increment), as in the lock bench.
 //!
-//! `benches/cpython/semaphore.py` measures the same cases with CPython's `threading.Semaphore`.
+//! `benches/cpython/bench_semaphore.py` measures the same cases with CPython's `threading.Semaphore`.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

@@ -3,7 +3,7 @@
 //! Group `thread`, ids `<case>/<impl>`: `start_join` creates, starts and joins a thread whose
 //! target does nothing (`Thread::new` + `start` + `join` against `std::thread::spawn` +
 //! `join`); `current_thread` is one `current_thread()` (against `std::thread::current()`) on
-//! the bench's thread, after the first call. `benches/cpython/thread.py` measures the same
+//! the bench's thread, after the first call. `benches/cpython/bench_thread.py` measures the same
 //! cases with CPython's `threading`.
 
 use std::hint::black_box;

@@ -3,7 +3,7 @@
 //! Group `timer`, ids `<case>/<impl>`: `start_cancel_join` creates and starts a timer with a
 //! one-hour interval, cancels it and joins its thread (the cancel must wake the timer thread:
 //! the case takes microseconds, not an hour). The `std` peer is a thread waiting on
-//! `mpsc::Receiver::recv_timeout(1 h)`, woken by a send. `benches/cpython/timer.py` measures
+//! `mpsc::Receiver::recv_timeout(1 h)`, woken by a send. `benches/cpython/bench_timer.py` measures
 //! the same case with CPython's `threading.Timer`.
 
 use std::sync::mpsc;

@@ -8,21 +8,8 @@ over 7 repeats. Run by `cargo xtask bench`.
   `threading_rlock`).
 * notify_no_waiters: one notify() with the lock held and nobody waiting.
 """
-import json
-import statistics
 import threading
-import time
-
-REPEATS = 7
-
-
-def median_ns(fn, n):
-    samples = []
-    for _ in range(REPEATS):
-        t = time.perf_counter_ns()
-        fn(n)
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
+from benchlib import emit, median_ns
 
 
 def ping_pong(n):
@@ -62,7 +49,7 @@ def main():
         ("ping_pong", ping_pong, 5_000),
         ("notify_no_waiters", notify_no_waiters, 1_000_000),
     ]:
-        print(json.dumps({"group": "condition", "case": case, "ns": median_ns(fn, n)}), flush=True)
+        emit("condition", case, median_ns(fn, n))
 
 
 if __name__ == "__main__":

@@ -3,21 +3,8 @@
 Prints one JSON line per case: {"group", "case", "ns"} with the median ns per operation
 over 7 repeats. Run by `cargo xtask bench`.
 """
-import json
-import statistics
 import threading
-import time
-
-REPEATS = 7
-
-
-def median_ns(fn, n):
-    samples = []
-    for _ in range(REPEATS):
-        t = time.perf_counter_ns()
-        fn(n)
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
+from benchlib import emit, median_ns
 
 
 def noop():
@@ -42,7 +29,7 @@ def main():
         ("start_join", start_join, 2_000),
         ("current_thread", current_thread, 1_000_000),
     ]:
-        print(json.dumps({"group": "thread", "case": case, "ns": median_ns(fn, n)}), flush=True)
+        emit("thread", case, median_ns(fn, n))
 
 
 if __name__ == "__main__":

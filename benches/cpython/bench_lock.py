@@ -3,21 +3,8 @@
 Prints one JSON line per case: {"group", "case", "ns"} with the median ns per operation
 over 7 repeats. Run by `cargo xtask bench`.
 """
-import json
-import statistics
 import threading
-import time
-
-REPEATS = 7
-
-
-def median_ns(fn, n):
-    samples = []
-    for _ in range(REPEATS):
-        t = time.perf_counter_ns()
-        fn(n)
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
+from benchlib import emit, median_ns
 
 
 def uncontended(n):
@@ -60,7 +47,7 @@ def main():
         ("uncontended_guard", uncontended_guard, 1_000_000),
         ("contended_2t", contended_2t, 200_000),
     ]:
-        print(json.dumps({"group": "lock", "case": case, "ns": median_ns(fn, n)}), flush=True)
+        emit("lock", case, median_ns(fn, n))
 
 
 if __name__ == "__main__":

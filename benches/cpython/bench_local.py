@@ -3,21 +3,8 @@
 Prints one JSON line per case: {"group", "case", "ns"} with the median ns per operation
 over 7 repeats. Run by `cargo xtask bench`.
 """
-import json
-import statistics
 import threading
-import time
-
-REPEATS = 7
-
-
-def median_ns(fn, n):
-    samples = []
-    for _ in range(REPEATS):
-        t = time.perf_counter_ns()
-        fn(n)
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
+from benchlib import emit, median_ns
 
 
 def get(n):
@@ -43,7 +30,7 @@ def main():
         ("get", get, 2_000_000),
         ("new_get_drop", new_get_drop, 200_000),
     ]:
-        print(json.dumps({"group": "local", "case": case, "ns": median_ns(fn, n)}), flush=True)
+        emit("local", case, median_ns(fn, n))
 
 
 if __name__ == "__main__":

@@ -5,31 +5,14 @@ over the repeats (per task for round_trip and many_tasks; per whole job for cpu_
 cpu_bound_n, which count primes in 32 pieces on 1 and on N = os.cpu_count() workers); the
 CPU-bound speedup (the GIL keeps it near 1) goes to stderr. Run by `cargo xtask bench`.
 """
-import json
 import os
-import statistics
 import sys
-import time
 
-# This directory holds `queue.py` (the Queue benchmark), which would shadow the standard
-# library's `queue` that `concurrent.futures` imports: look for modules elsewhere.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+from concurrent.futures import ThreadPoolExecutor
+from benchlib import emit, median_ns
 
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-
-REPEATS = 7
 PIECES = 32
 SPAN = 6_000
-
-
-def median_ns(fn, n, repeats=REPEATS):
-    samples = []
-    for _ in range(repeats):
-        t = time.perf_counter_ns()
-        fn(n)
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
 
 
 def trivial(x=1):
@@ -84,11 +67,11 @@ def main():
         ("many_tasks", many_tasks, 100_000),
         ("many_tasks_map", many_tasks_map, 100_000),
     ]:
-        print(json.dumps({"group": "pool", "case": case, "ns": median_ns(fn, k)}), flush=True)
+        emit("pool", case, median_ns(fn, k))
     cpu = {}
     for case, workers in [("cpu_bound_1", 1), ("cpu_bound_n", n)]:
         cpu[case] = median_ns(lambda _: count_primes(workers), 1, repeats=3)
-        print(json.dumps({"group": "pool", "case": case, "ns": cpu[case]}), flush=True)
+        emit("pool", case, cpu[case])
     speedup = cpu["cpu_bound_1"] / cpu["cpu_bound_n"]
     print(f"pool/cpu_bound (CPython): speedup {speedup:.2f} on {n} workers", file=sys.stderr)
 

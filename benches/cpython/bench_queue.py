@@ -5,30 +5,12 @@ over 7 repeats (per put+get for the uncontended cases, per item for the threaded
 `uncontended_unbounded_simple` is queue.SimpleQueue (the Rust bench's `threading_simple` row
 of `uncontended_unbounded`). Run by `cargo xtask bench`.
 """
-import json
-import os
-import statistics
-import sys
+import queue
 import threading
-import time
 
-# This file is itself named queue.py: drop its directory from the path so that `import queue`
-# finds the standard library's module, not this script.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-import queue  # noqa: E402
+from benchlib import emit, median_ns
 
-REPEATS = 7
 CAP = 1024
-
-
-def median_ns(fn, n):
-    samples = []
-    for _ in range(REPEATS):
-        t = time.perf_counter_ns()
-        fn(n)
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
 
 
 def uncontended(q):
@@ -75,7 +57,7 @@ def main():
         ("spsc", threaded(1, 1), 100_000),
         ("mpmc_2x2", threaded(2, 2), 100_000),
     ]:
-        print(json.dumps({"group": "queue", "case": case, "ns": median_ns(fn, n)}), flush=True)
+        emit("queue", case, median_ns(fn, n))
 
 
 if __name__ == "__main__":

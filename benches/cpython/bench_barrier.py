@@ -3,12 +3,10 @@
 Prints one JSON line per case: {"group", "case", "ns"} with the median ns per round
 over 7 repeats. Run by `cargo xtask bench`.
 """
-import json
 import statistics
 import threading
 import time
-
-REPEATS = 7
+from benchlib import REPEATS, emit
 
 
 def rounds(parties, n):
@@ -40,7 +38,7 @@ def main():
         ("rounds_4t", 4, 5_000),
     ]:
         ns = statistics.median(rounds(parties, n) for _ in range(REPEATS))
-        print(json.dumps({"group": "barrier", "case": case, "ns": ns}), flush=True)
+        emit("barrier", case, ns)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,11 @@ over 7 repeats. Run by `cargo xtask bench`.
 set_no_waiters times one set() of an unset event (the events are cleared in batches outside
 the timed region, as in the Rust bench); set_clear times a set() + clear() pair.
 """
-import json
 import statistics
 import threading
 import time
+from benchlib import REPEATS, emit
 
-REPEATS = 7
 BATCH = 1024
 
 
@@ -108,7 +107,7 @@ def main():
         ("wait_set", wait_set, 1_000_000),
         ("ping_pong", ping_pong, 20_000),
     ]:
-        print(json.dumps({"group": "event", "case": case, "ns": median_ns(fn, n)}), flush=True)
+        emit("event", case, median_ns(fn, n))
 
 
 if __name__ == "__main__":

@@ -3,21 +3,8 @@
 Prints one JSON line per case: {"group", "case", "ns"} with the median ns per operation
 over 7 repeats. Run by `cargo xtask bench`.
 """
-import json
-import statistics
 import threading
-import time
-
-REPEATS = 7
-
-
-def median_ns(fn, n):
-    samples = []
-    for _ in range(REPEATS):
-        t = time.perf_counter_ns()
-        fn(n)
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
+from benchlib import emit, median_ns
 
 
 def depth1(n):
@@ -63,7 +50,7 @@ def main():
         ("depth1_calls", depth1, 1_000_000),
         ("depth3_calls", depth3, 500_000),
     ]:
-        print(json.dumps({"group": "rlock", "case": case, "ns": median_ns(fn, n)}), flush=True)
+        emit("rlock", case, median_ns(fn, n))
 
 
 if __name__ == "__main__":
