@@ -134,7 +134,8 @@ fn wait_all_completed_with_cancel() {
     });
 }
 
-/// `as_completed` over two futures completed by two threads yields each exactly once.
+/// `as_completed` over two futures completed by two threads yields each exactly once, and
+/// only once it is done (a completion used to notify waiters before it stored FINISHED).
 #[test]
 fn as_completed_two() {
     check("pool::as_completed_two", || {
@@ -144,7 +145,10 @@ fn as_completed_two() {
         let tb = thread::spawn(move || sb.set_result(2).unwrap());
         let mut sum = 0;
         for f in as_completed([&a, &b]) {
-            sum += f.unwrap().result().unwrap();
+            let f = f.unwrap();
+            // Yielded means done: the state is FINISHED before any waiter hears of it.
+            assert!(f.done(), "as_completed yielded {f:?} before it was done");
+            sum += f.result().unwrap();
         }
         assert_eq!(sum, 3);
         ta.join().unwrap();

@@ -391,13 +391,15 @@ impl<T> Inner<T> {
         // SAFETY: `core.lock` is held and the state is not FINISHED, so no reader looks at the
         // outcome yet; the Release transition below publishes it.
         self.outcome.with_mut(|o| unsafe { *o = Some(outcome) });
-        self.core.notify_waiters(if failed { Completion::Failed } else { Completion::Succeeded });
         // SAFETY: `core.lock` is held.
         let callbacks =
             self.callbacks.with_mut(|c| unsafe { (*c).take() }).map(|b| *b).unwrap_or_default();
         let extra =
             if failed { FAILED } else { 0 } | if callbacks.is_empty() { 0 } else { CALLBACKS };
         let old = self.core.transition(FINISHED, extra);
+        // After FINISHED is stored, as CPython's `set_result`: a `wait`/`as_completed` that
+        // hears of this future must find it done.
+        self.core.notify_waiters(if failed { Completion::Failed } else { Completion::Succeeded });
         drop(guard);
         self.core.wake(old);
         self.run_callbacks(callbacks, view);
