@@ -82,6 +82,13 @@ use threading_lock::{Lock, Lockable};
 /// good, and no other thread can release it (as in CPython). Thread ids are never reused, so a
 /// later thread can never be mistaken for the dead owner.
 ///
+/// # Fairness
+///
+/// None, as in CPython and as with [`Lock`] (an `RLock` is a `Lock` plus an owner and a
+/// count): a thread that releases and at once re-acquires may get there before a woken waiter,
+/// so under heavy contention one waiter can be overtaken many times. Hand work over with a
+/// [`Condition`](https://docs.rs/threading-condition) or a queue when order matters.
+///
 /// [`threading.RLock`]: https://docs.python.org/3/library/threading.html#rlock-objects
 pub struct RLock {
     lock: Lock,
