@@ -57,12 +57,20 @@ pub struct Config {
     /// How long a workload may go without finishing any operation, and a thread may wait for
     /// something that keeps happening, before it counts as a deadlock or lost wake-up.
     pub stall: Duration,
-    /// How much longer than its timeout a timed wait may take to return.
+    /// How much longer than its timeout a timed wait may take to return; also how long a
+    /// thread waiting for a lock or permit may take to get it once every other thread is
+    /// paused.
     pub slack: Duration,
+    /// How often the monitor quiesces the run (`None`: never): every thread pauses at its next
+    /// pause point, where it holds nothing, so every thread still waiting for a lock or a
+    /// permit must get it within [`slack`](Config::slack). That turns a lost wake-up in an
+    /// unfair primitive, which otherwise looks like starvation, into a failure.
+    pub quiesce_every: Option<Duration>,
 }
 
 impl Config {
-    /// The defaults (4 threads per workload, seed 1, 10 s stall, 3 s slack) for `duration`.
+    /// The defaults (4 threads per workload, seed 1, 10 s stall, 3 s slack, a quiesce every
+    /// second) for `duration`.
     pub fn new(duration: Duration) -> Config {
         Config {
             duration,
@@ -70,6 +78,7 @@ impl Config {
             seed: 1,
             stall: Duration::from_secs(10),
             slack: Duration::from_secs(3),
+            quiesce_every: Some(Duration::from_secs(1)),
         }
     }
 }
@@ -154,6 +163,10 @@ pub struct Report {
     pub failures: Vec<String>,
     /// How many failures there were in all.
     pub failure_count: u64,
+    /// How many times the run was quiesced (see [`Config::quiesce_every`]).
+    pub quiesces: u64,
+    /// The longest quiesce: until every waiter for a lock or permit had got it.
+    pub max_quiesce: Duration,
 }
 
 /// How many failure messages a [`Report`] keeps.
@@ -198,7 +211,13 @@ impl fmt::Display for Report {
                 w.failures
             )?;
         }
-        writeln!(f, "total ops: {}", self.total_ops())?;
+        writeln!(
+            f,
+            "total ops: {}; quiesced {}x (every lock/permit waiter served within {:.1?})",
+            self.total_ops(),
+            self.quiesces,
+            self.max_quiesce
+        )?;
         if self.is_clean() {
             writeln!(f, "result: clean (0 failures)")
         } else {
@@ -237,13 +256,33 @@ struct Slot {
     /// How long the current operation may take, in nanoseconds (`u64::MAX`: unlimited).
     limit: AtomicU64,
     what: Mutex<&'static str>,
+    /// Waiting at a pause point while the monitor quiesces the run.
+    paused: AtomicBool,
     finished: AtomicBool,
+}
+
+impl Slot {
+    fn new(workload: usize, name: String) -> Slot {
+        Slot {
+            workload,
+            name,
+            since: AtomicU64::new(0),
+            limit: AtomicU64::new(Limit::UNBOUNDED),
+            what: Mutex::new("-"),
+            paused: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+        }
+    }
 }
 
 struct Shared {
     config: Config,
     start: Instant,
     stop: AtomicBool,
+    /// Set by the monitor to quiesce the run: threads wait at their next pause point.
+    paused: AtomicBool,
+    quiesces: AtomicU64,
+    max_quiesce_ns: AtomicU64,
     stats: Vec<Stats>,
     names: Vec<&'static str>,
     messages: Mutex<Vec<String>>,
@@ -303,16 +342,11 @@ impl Ctx<'_> {
         }
     }
 
-    /// Runs one blocking operation `f` that may take at most `limit` (`None`: unlimited, for
-    /// contended acquisitions), timed and visible to the monitor; counts it as an operation.
-    fn block<R>(
-        &self,
-        what: &'static str,
-        limit: Option<Duration>,
-        f: impl FnOnce() -> R,
-    ) -> (R, Duration) {
+    /// Runs one blocking operation `f` that may take as long as `limit` says, timed and
+    /// visible to the monitor; counts it as an operation.
+    fn block<R>(&self, what: &'static str, limit: Limit, f: impl FnOnce() -> R) -> (R, Duration) {
         *lock(&self.slot.what) = what;
-        self.slot.limit.store(limit.map_or(u64::MAX, nanos), SeqCst);
+        self.slot.limit.store(limit.encode(), SeqCst);
         let t0 = Instant::now();
         self.slot.since.store(self.shared.now_ns(), SeqCst);
         let r = f();
@@ -336,19 +370,33 @@ impl Ctx<'_> {
         self.stats.expected.fetch_add(1, SeqCst);
     }
 
-    /// The limit for a wait with timeout `t`: `t` plus the slack; for an infinite `t`, the
-    /// stall limit if the awaited thing keeps happening (`recurring`), else none.
-    fn timed(&self, t: Duration, recurring: bool) -> Option<Duration> {
-        if t == Duration::MAX {
-            if recurring { Some(self.shared.config.stall) } else { None }
-        } else {
-            Some(t.saturating_add(self.shared.config.slack))
-        }
+    /// The limit for a wait with timeout `t`: `t` plus the slack; `forever` for an infinite
+    /// `t`.
+    fn timed(&self, t: Duration, forever: Limit) -> Limit {
+        if t == Duration::MAX { forever } else { Limit::Within(t.saturating_add(self.shared.config.slack)) }
     }
 
     /// The limit for an untimed wait for something that keeps happening.
-    fn recurring(&self) -> Option<Duration> {
-        Some(self.shared.config.stall)
+    fn recurring(&self) -> Limit {
+        Limit::Within(self.shared.config.stall)
+    }
+
+    /// The top of every worker loop, where the thread holds nothing: waits while the monitor
+    /// quiesces the run, then says whether to go on.
+    fn running(&self) -> bool {
+        self.pause_point();
+        !self.stopped()
+    }
+
+    /// Waits here (holding nothing) while the monitor quiesces the run.
+    fn pause_point(&self) {
+        if self.shared.paused.load(SeqCst) {
+            self.slot.paused.store(true, SeqCst);
+            while self.shared.paused.load(SeqCst) && !self.stopped() {
+                thread::sleep(Duration::from_millis(1));
+            }
+            self.slot.paused.store(false, SeqCst);
+        }
     }
 
     /// A timed operation `what` with timeout `t` timed out after `elapsed`.
@@ -362,6 +410,32 @@ impl Ctx<'_> {
     }
 }
 
+/// How long a blocking operation may take before the monitor calls it a lost wake-up.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    /// At most this long.
+    Within(Duration),
+    /// Waits for a resource other threads hold only briefly (a lock, a permit): unlimited
+    /// while they run (the primitives are unfair: that is starvation), but it must return
+    /// within the slack once every other thread is paused (see [`monitor`]).
+    Contended,
+    /// Waits for other threads' work (an item, a notification): unlimited.
+    Unbounded,
+}
+
+impl Limit {
+    const UNBOUNDED: u64 = u64::MAX;
+    const CONTENDED: u64 = u64::MAX - 1;
+
+    fn encode(self) -> u64 {
+        match self {
+            Limit::Within(d) => nanos(d).min(Limit::CONTENDED - 1),
+            Limit::Contended => Limit::CONTENDED,
+            Limit::Unbounded => Limit::UNBOUNDED,
+        }
+    }
+}
+
 /// One primitive's part of the soak.
 trait Workload: Send + Sync {
     fn name(&self) -> &'static str;
@@ -371,6 +445,11 @@ trait Workload: Send + Sync {
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize);
     /// Called (repeatedly) after the stop flag is set, to wake threads blocked forever.
     fn release(&self) {}
+    /// Whether a thread may stay blocked in the unbounded wait `what` while the run is
+    /// quiesced (everybody else paused): only if what it waits for is really not there.
+    fn may_block(&self, _what: &'static str) -> bool {
+        true
+    }
     /// The final checks, once every thread of the workload has returned.
     fn finish(&self, _ctx: &Ctx<'_>) {}
 }
@@ -428,11 +507,11 @@ impl Workload for LockWork {
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, _index: usize) {
         let lock = &self.lock;
-        while !ctx.stopped() {
+        while ctx.running() {
             let t = rng.timeout(true);
             let got = match rng.below(6) {
                 0 => {
-                    ctx.block("Lock::acquire", None, || lock.acquire());
+                    ctx.block("Lock::acquire", Limit::Contended, || lock.acquire());
                     true
                 }
                 1 => {
@@ -442,7 +521,7 @@ impl Workload for LockWork {
                 }
                 2 | 3 => {
                     let (ok, el) =
-                        ctx.block("Lock::acquire_timeout", ctx.timed(t, false), || {
+                        ctx.block("Lock::acquire_timeout", ctx.timed(t, Limit::Contended), || {
                             lock.acquire_timeout(t)
                         });
                     if !ok {
@@ -451,7 +530,7 @@ impl Workload for LockWork {
                     ok
                 }
                 4 => {
-                    let (g, el) = ctx.block("Lock::lock_timeout", ctx.timed(t, false), || {
+                    let (g, el) = ctx.block("Lock::lock_timeout", ctx.timed(t, Limit::Contended), || {
                         lock.lock_timeout(t)
                     });
                     match g {
@@ -461,7 +540,7 @@ impl Workload for LockWork {
                     continue;
                 }
                 _ => {
-                    let (_guard, _) = ctx.block("Lock::lock", None, || lock.lock());
+                    let (_guard, _) = ctx.block("Lock::lock", Limit::Contended, || lock.lock());
                     self.data.enter(ctx, rng, 1);
                     continue;
                 }
@@ -499,7 +578,7 @@ impl RLockWork {
         let t = rng.timeout(true);
         let ok = match rng.below(4) {
             0 => {
-                ctx.block("RLock::acquire", None, || lock.acquire());
+                ctx.block("RLock::acquire", Limit::Contended, || lock.acquire());
                 true
             }
             1 => {
@@ -508,7 +587,7 @@ impl RLockWork {
             }
             _ => {
                 let (ok, el) = ctx
-                    .block("RLock::acquire_timeout", ctx.timed(t, false), || lock.acquire_timeout(t));
+                    .block("RLock::acquire_timeout", ctx.timed(t, Limit::Contended), || lock.acquire_timeout(t));
                 if !ok && !reentrant {
                     ctx.timed_out("RLock::acquire_timeout", el, t);
                 }
@@ -531,12 +610,12 @@ impl Workload for RLockWork {
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, _index: usize) {
         let lock = &self.lock;
-        while !ctx.stopped() {
+        while ctx.running() {
             if rng.chance(20) {
                 // The guard form, nested.
                 let t = rng.timeout(true);
                 let (g, el) =
-                    ctx.block("RLock::lock_timeout", ctx.timed(t, false), || lock.lock_timeout(t));
+                    ctx.block("RLock::lock_timeout", ctx.timed(t, Limit::Contended), || lock.lock_timeout(t));
                 let Some(_outer) = g else {
                     ctx.timed_out("RLock::lock_timeout", el, t);
                     continue;
@@ -631,8 +710,8 @@ impl<L: Lockable + Send + Sync + 'static> CondWork<L> {
 
     fn produce(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize, n: &mut u64) {
         let t = rng.timeout(true);
-        let (_guard, _) = ctx.block("Condition::lock", None, || self.not_full.lock());
-        let (r, el) = ctx.block("wait_for(not full)", ctx.timed(t, false), || {
+        let (_guard, _) = ctx.block("Condition::lock", Limit::Contended, || self.not_full.lock());
+        let (r, el) = ctx.block("wait_for(not full)", ctx.timed(t, Limit::Unbounded), || {
             self.not_full.wait_for_timeout(|| ctx.stopped() || self.len(ctx) < BUFFER, t)
         });
         match r {
@@ -656,8 +735,8 @@ impl<L: Lockable + Send + Sync + 'static> CondWork<L> {
 
     fn consume(&self, ctx: &Ctx<'_>, rng: &mut Rng) {
         let t = rng.timeout(true);
-        let (_guard, _) = ctx.block("Condition::lock", None, || self.not_empty.lock());
-        let (r, el) = ctx.block("wait_for(not empty)", ctx.timed(t, false), || {
+        let (_guard, _) = ctx.block("Condition::lock", Limit::Contended, || self.not_empty.lock());
+        let (r, el) = ctx.block("wait_for(not empty)", ctx.timed(t, Limit::Unbounded), || {
             self.not_empty.wait_for_timeout(|| ctx.stopped() || self.len(ctx) > 0, t)
         });
         match r {
@@ -697,7 +776,7 @@ impl<L: Lockable + Send + Sync + 'static> Workload for CondWork<L> {
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize) {
         let mut n = 0;
-        while !ctx.stopped() {
+        while ctx.running() {
             if index % 2 == 0 {
                 self.produce(ctx, rng, index, &mut n);
             } else {
@@ -711,6 +790,17 @@ impl<L: Lockable + Send + Sync + 'static> Workload for CondWork<L> {
                     "wait without holding the RLock succeeded".into()
                 });
             }
+        }
+    }
+
+    fn may_block(&self, what: &'static str) -> bool {
+        // The buffer is only locked briefly (under the condition lock); if it is busy, the
+        // next look decides.
+        let Ok(b) = self.buf.try_lock() else { return true };
+        match what {
+            "wait_for(not empty)" => b.is_empty(),
+            "wait_for(not full)" => b.len() >= BUFFER,
+            _ => true,
         }
     }
 
@@ -808,7 +898,7 @@ impl<S: Sem> SemWork<S> {
         let t = rng.timeout(first);
         let ok = match rng.below(4) {
             0 if first => {
-                ctx.block("acquire", None, || sem.acquire());
+                ctx.block("acquire", Limit::Contended, || sem.acquire());
                 true
             }
             1 => {
@@ -817,7 +907,7 @@ impl<S: Sem> SemWork<S> {
             }
             _ => {
                 let (ok, el) =
-                    ctx.block("acquire_timeout", ctx.timed(t, false), || sem.acquire_timeout(t));
+                    ctx.block("acquire_timeout", ctx.timed(t, Limit::Contended), || sem.acquire_timeout(t));
                 if !ok {
                     ctx.timed_out("acquire_timeout", el, t);
                 }
@@ -842,7 +932,7 @@ impl<S: Sem> Workload for SemWork<S> {
     }
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, _index: usize) {
-        while !ctx.stopped() {
+        while ctx.running() {
             let want = if rng.chance(25) { 1 + rng.below(PERMITS as u64) as usize } else { 1 };
             let mut got = 0;
             while got < want && self.acquire(ctx, rng, got == 0) {
@@ -899,7 +989,7 @@ impl Workload for EventWork {
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize) {
         let ev = &self.event;
-        while !ctx.stopped() {
+        while ctx.running() {
             if index == 0 {
                 ev.set();
                 self.sets.fetch_add(1, SeqCst);
@@ -921,7 +1011,7 @@ impl Workload for EventWork {
                     true
                 })
             } else {
-                ctx.block("Event::wait_timeout", ctx.timed(t, true), || ev.wait_timeout(t))
+                ctx.block("Event::wait_timeout", ctx.timed(t, ctx.recurring()), || ev.wait_timeout(t))
             };
             if seen {
                 thread::yield_now(); // a set event returns at once: leave the cores to others
@@ -977,7 +1067,7 @@ impl Workload for BarrierWork {
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, _index: usize) {
         let b = &self.barrier;
         let parties = self.threads;
-        while !ctx.stopped() {
+        while ctx.running() {
             let r = match rng.below(100) {
                 0..2 => {
                     b.abort();
@@ -997,7 +1087,7 @@ impl Workload for BarrierWork {
                         1 => Duration::MAX,
                         _ => Duration::from_micros(500 + rng.below(20_000)),
                     };
-                    ctx.block("Barrier::wait_timeout", ctx.timed(t, true), || b.wait_timeout(t)).0
+                    ctx.block("Barrier::wait_timeout", ctx.timed(t, ctx.recurring()), || b.wait_timeout(t)).0
                 }
             };
             match r {
@@ -1055,7 +1145,7 @@ impl Workload for TimerWork {
     }
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, _index: usize) {
-        while !ctx.stopped() {
+        while ctx.running() {
             let case = rng.below(100);
             let interval = match case {
                 15..40 if rng.chance(50) => Duration::MAX,
@@ -1196,7 +1286,7 @@ impl Workload for LocalWork {
         let tag = (1 << 32) | index as u64;
         let mut count = 0;
         let mut next_tag = 0u64;
-        while !ctx.stopped() {
+        while ctx.running() {
             self.step(ctx, tag, &mut count);
             thread::yield_now(); // pure computation: leave the cores to the blocking workloads
             if rng.chance(2) {
@@ -1277,13 +1367,13 @@ impl Workload for ThreadWork {
     }
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, _index: usize) {
-        while !ctx.stopped() {
+        while ctx.running() {
             if rng.chance(30) {
                 let other = lock(&self.shared).pop_front();
                 if let Some(other) = other {
                     let t = rng.timeout(true);
                     let (r, el) =
-                        ctx.block("Thread::join_timeout", ctx.timed(t, true), || other.join_timeout(t));
+                        ctx.block("Thread::join_timeout", ctx.timed(t, ctx.recurring()), || other.join_timeout(t));
                     match r {
                         Ok(true) => ctx.check(!other.is_alive(), || "alive after join".into()),
                         Ok(false) => ctx.timed_out("Thread::join_timeout", el, t),
@@ -1313,7 +1403,7 @@ impl Workload for ThreadWork {
                 }
             }
             let jt = rng.timeout(false);
-            let (r, el) = ctx.block("Thread::join_timeout", ctx.timed(jt, true), || t.join_timeout(jt));
+            let (r, el) = ctx.block("Thread::join_timeout", ctx.timed(jt, ctx.recurring()), || t.join_timeout(jt));
             match r {
                 Ok(true) => {}
                 Ok(false) => ctx.timed_out("Thread::join_timeout", el, jt),
@@ -1423,6 +1513,9 @@ impl<T: Q> QueueWork<T> {
     }
 }
 
+/// The `maxsize` of the bounded queues.
+const QUEUE_SIZE: usize = 8;
+
 /// A timeout for a queue call: `None` is the blocking form, zero the `_nowait` one.
 fn queue_timeout(rng: &mut Rng) -> Option<Duration> {
     Some(rng.timeout(true)).filter(|t| *t != Duration::MAX)
@@ -1440,8 +1533,9 @@ impl<T: Q> Workload for QueueWork<T> {
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize) {
         let mut n = 0u64;
         loop {
+            ctx.pause_point();
             let t = queue_timeout(rng);
-            let limit = t.and_then(|t| ctx.timed(t, false));
+            let limit = t.map_or(Limit::Unbounded, |t| ctx.timed(t, Limit::Unbounded));
             if index % 2 == 0 {
                 // Producer: stops with the stop flag (or the shutdown that follows it).
                 if ctx.stopped() {
@@ -1488,7 +1582,7 @@ impl<T: Q> Workload for QueueWork<T> {
                 }
                 if rng.chance(3) {
                     let jt = Duration::from_micros(rng.below(2000));
-                    let (done, el) = ctx.block("join_timeout", ctx.timed(jt, false), || {
+                    let (done, el) = ctx.block("join_timeout", ctx.timed(jt, Limit::Unbounded), || {
                         self.q.join_timeout(jt)
                     });
                     if !done {
@@ -1496,6 +1590,14 @@ impl<T: Q> Workload for QueueWork<T> {
                     }
                 }
             }
+        }
+    }
+
+    fn may_block(&self, what: &'static str) -> bool {
+        match what {
+            "get" => self.q.qsize() == 0,
+            "put" => self.q.qsize() >= QUEUE_SIZE,
+            _ => true,
         }
     }
 
@@ -1545,6 +1647,7 @@ impl Workload for SimpleWork {
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize) {
         let mut n = 0u64;
         loop {
+            ctx.pause_point();
             if index % 2 == 0 {
                 if ctx.stopped() {
                     return;
@@ -1562,9 +1665,9 @@ impl Workload for SimpleWork {
             } else {
                 let t = rng.timeout(true);
                 let (r, el) = match t {
-                    Duration::MAX => ctx.block("SimpleQueue::get", None, || Ok::<_, threading::Empty>(self.q.get())),
-                    Duration::ZERO => ctx.block("get_nowait", None, || self.q.get_nowait()),
-                    t => ctx.block("get_timeout", ctx.timed(t, false), || self.q.get_timeout(t)),
+                    Duration::MAX => ctx.block("SimpleQueue::get", Limit::Unbounded, || Ok::<_, threading::Empty>(self.q.get())),
+                    Duration::ZERO => ctx.block("get_nowait", Limit::Contended, || self.q.get_nowait()),
+                    t => ctx.block("get_timeout", ctx.timed(t, Limit::Unbounded), || self.q.get_timeout(t)),
                 };
                 match r {
                     Ok(SENTINEL) => {
@@ -1579,6 +1682,10 @@ impl Workload for SimpleWork {
                 }
             }
         }
+    }
+
+    fn may_block(&self, what: &'static str) -> bool {
+        what != "SimpleQueue::get" || self.q.empty()
     }
 
     fn release(&self) {
@@ -1634,7 +1741,7 @@ impl Workload for PoolWork {
     }
 
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, _index: usize) {
-        while !ctx.stopped() {
+        while ctx.running() {
             let k = 1 + rng.below(8);
             let mut tasks = Vec::new();
             for _ in 0..k {
@@ -1673,7 +1780,7 @@ impl Workload for PoolWork {
                         ReturnWhen::AllCompleted
                     };
                     let (split, el) =
-                        ctx.block("wait_timeout", ctx.timed(t, true), || wait_timeout(&fs, t, when));
+                        ctx.block("wait_timeout", ctx.timed(t, ctx.recurring()), || wait_timeout(&fs, t, when));
                     for f in &split.done {
                         Self::check_done(ctx, f, "wait");
                     }
@@ -1693,7 +1800,7 @@ impl Workload for PoolWork {
                     }
                 }
                 2 => {
-                    let (n, el) = ctx.block("as_completed_timeout", ctx.timed(t, true), || {
+                    let (n, el) = ctx.block("as_completed_timeout", ctx.timed(t, ctx.recurring()), || {
                         let mut n = 0;
                         for item in as_completed_timeout(&fs, t) {
                             match item {
@@ -1725,7 +1832,7 @@ impl Workload for PoolWork {
                 _ => {
                     for task in &tasks {
                         let t = rng.timeout(true);
-                        let (r, el) = ctx.block("result_timeout", ctx.timed(t, true), || {
+                        let (r, el) = ctx.block("result_timeout", ctx.timed(t, ctx.recurring()), || {
                             task.future.result_timeout(t).copied()
                         });
                         match r {
@@ -1795,9 +1902,9 @@ fn workloads(threads: usize) -> Vec<Arc<dyn Workload>> {
         Arc::new(TimerWork { threads: n }),
         Arc::new(LocalWork::new(n)),
         Arc::new(ThreadWork { threads: n, shared: Mutex::new(VecDeque::new()) }),
-        Arc::new(QueueWork::new("queue", n, Queue::new(8))),
-        Arc::new(QueueWork::new("lifo-queue", n, LifoQueue::new(8))),
-        Arc::new(QueueWork::new("priority-queue", n, PriorityQueue::new(8))),
+        Arc::new(QueueWork::new("queue", n, Queue::new(QUEUE_SIZE))),
+        Arc::new(QueueWork::new("lifo-queue", n, LifoQueue::new(QUEUE_SIZE))),
+        Arc::new(QueueWork::new("priority-queue", n, PriorityQueue::new(QUEUE_SIZE))),
         Arc::new(SimpleWork {
             threads: n,
             q: SimpleQueue::new(),
@@ -1825,6 +1932,9 @@ pub fn run(config: Config) -> Report {
         config: config.clone(),
         start: started,
         stop: AtomicBool::new(false),
+        paused: AtomicBool::new(false),
+        quiesces: AtomicU64::new(0),
+        max_quiesce_ns: AtomicU64::new(0),
         stats: works.iter().map(|_| Stats::default()).collect(),
         names: works.iter().map(|w| w.name()).collect(),
         messages: Mutex::new(Vec::new()),
@@ -1835,14 +1945,7 @@ pub fn run(config: Config) -> Report {
     let mut handles = Vec::new();
     for (wi, w) in works.iter().enumerate() {
         for i in 0..w.threads() {
-            let slot = Arc::new(Slot {
-                workload: wi,
-                name: format!("{}#{i}", w.name()),
-                since: AtomicU64::new(0),
-                limit: AtomicU64::new(u64::MAX),
-                what: Mutex::new("-"),
-                finished: AtomicBool::new(false),
-            });
+            let slot = Arc::new(Slot::new(wi, format!("{}#{i}", w.name())));
             slots.push(Arc::clone(&slot));
             let (w, shared) = (Arc::clone(w), Arc::clone(&shared));
             let seed = mix(config.seed ^ mix(((wi as u64) << 32) | i as u64));
@@ -1862,7 +1965,7 @@ pub fn run(config: Config) -> Report {
         }
     }
 
-    monitor(&shared, &slots, started + config.duration);
+    monitor(&shared, &works, &slots, started + config.duration);
 
     // Stop: the flag, then wake whatever waits forever, until every thread has returned.
     shared.stop.store(true, SeqCst);
@@ -1905,14 +2008,7 @@ pub fn run(config: Config) -> Report {
                     if stuck[wi] {
                         continue;
                     }
-                    let slot = Slot {
-                        workload: wi,
-                        name: "final check".into(),
-                        since: AtomicU64::new(0),
-                        limit: AtomicU64::new(u64::MAX),
-                        what: Mutex::new("finish"),
-                        finished: AtomicBool::new(false),
-                    };
+                    let slot = Slot::new(wi, "final check".into());
                     let ctx = Ctx { shared: &shared, slot: &slot, stats: &shared.stats[wi] };
                     let r = panic::catch_unwind(AssertUnwindSafe(|| w.finish(&ctx)));
                     if let Err(p) = r {
@@ -1950,21 +2046,32 @@ pub fn run(config: Config) -> Report {
         workloads,
         failures: lock(&shared.messages).clone(),
         failure_count: shared.failure_count.load(SeqCst),
+        quiesces: shared.quiesces.load(SeqCst),
+        max_quiesce: Duration::from_nanos(shared.max_quiesce_ns.load(SeqCst)),
     }
 }
 
 /// Watches the threads until `deadline`: a thread over its operation's limit is a lost
 /// wake-up, a workload without any finished operation for the stall time a deadlock. Either
 /// ends the run early.
-fn monitor(shared: &Shared, slots: &[Arc<Slot>], deadline: Instant) {
+fn monitor(shared: &Shared, works: &[Arc<dyn Workload>], slots: &[Arc<Slot>], deadline: Instant) {
     let n = shared.stats.len();
     let mut last_ops: Vec<u64> = vec![0; n];
     let mut last_change = vec![Instant::now(); n];
     let mut reported: Vec<u64> = vec![0; slots.len()];
     let stall = shared.config.stall;
     let mut give_up = false;
+    let mut last_quiesce = Instant::now();
     while Instant::now() < deadline && !give_up {
         thread::sleep(Duration::from_millis(50));
+        if let Some(every) = shared.config.quiesce_every
+            && last_quiesce.elapsed() >= every
+        {
+            give_up |= !quiesce(shared, works, slots);
+            last_quiesce = Instant::now();
+            last_change.iter_mut().for_each(|t| *t = last_quiesce);
+            continue;
+        }
         let now_ns = shared.now_ns();
         for (si, slot) in slots.iter().enumerate() {
             let since = slot.since.load(SeqCst);
@@ -2020,6 +2127,59 @@ fn monitor(shared: &Shared, slots: &[Arc<Slot>], deadline: Instant) {
             }
         }
     }
+}
+
+/// Pauses every thread at its next pause point and waits until none is left running or
+/// waiting for a lock or permit, or for an item or a notification that is there (the others
+/// wait for work that the paused threads would do). A waiter that does not get what it waits
+/// for within the slack, with nobody else running, was not woken: a failure. Returns whether
+/// the quiesce completed.
+fn quiesce(shared: &Shared, works: &[Arc<dyn Workload>], slots: &[Arc<Slot>]) -> bool {
+    let t0 = Instant::now();
+    shared.paused.store(true, SeqCst);
+    let settled = |s: &Slot| {
+        if s.finished.load(SeqCst) || s.paused.load(SeqCst) {
+            return true;
+        }
+        let (since, limit) = (s.since.load(SeqCst), s.limit.load(SeqCst));
+        since != 0
+            && match limit {
+                Limit::CONTENDED => false,
+                Limit::UNBOUNDED => works[s.workload].may_block(*lock(&s.what)),
+                _ => true,
+            }
+    };
+    let mut ok = true;
+    loop {
+        if slots.iter().all(|s| settled(s)) {
+            break;
+        }
+        if t0.elapsed() > shared.config.slack {
+            let now_ns = shared.now_ns();
+            for s in slots.iter().filter(|s| !settled(s)) {
+                let since = s.since.load(SeqCst);
+                let message = if since == 0 {
+                    "did not reach a pause point (running, or between operations)".to_owned()
+                } else {
+                    format!(
+                        "waited {:?} in {} and was not served within {:?} of every other \
+                         thread pausing, though what it waits for is there: a lost wake-up",
+                        Duration::from_nanos(now_ns.saturating_sub(since)),
+                        lock(&s.what),
+                        shared.config.slack
+                    )
+                };
+                shared.fail(s.workload, format!("{} {message}", s.name));
+            }
+            ok = false;
+            break;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    shared.paused.store(false, SeqCst);
+    shared.quiesces.fetch_add(1, SeqCst);
+    shared.max_quiesce_ns.fetch_max(nanos(t0.elapsed()), SeqCst);
+    ok
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
