@@ -373,7 +373,11 @@ impl Ctx<'_> {
     /// The limit for a wait with timeout `t`: `t` plus the slack; `forever` for an infinite
     /// `t`.
     fn timed(&self, t: Duration, forever: Limit) -> Limit {
-        if t == Duration::MAX { forever } else { Limit::Within(t.saturating_add(self.shared.config.slack)) }
+        if t == Duration::MAX {
+            forever
+        } else {
+            Limit::Within(t.saturating_add(self.shared.config.slack))
+        }
     }
 
     /// The limit for an untimed wait for something that keeps happening.
@@ -530,9 +534,10 @@ impl Workload for LockWork {
                     ok
                 }
                 4 => {
-                    let (g, el) = ctx.block("Lock::lock_timeout", ctx.timed(t, Limit::Contended), || {
-                        lock.lock_timeout(t)
-                    });
+                    let (g, el) =
+                        ctx.block("Lock::lock_timeout", ctx.timed(t, Limit::Contended), || {
+                            lock.lock_timeout(t)
+                        });
                     match g {
                         Some(_guard) => self.data.enter(ctx, rng, 1),
                         None => ctx.timed_out("Lock::lock_timeout", el, t),
@@ -586,8 +591,10 @@ impl RLockWork {
                 lock.try_acquire()
             }
             _ => {
-                let (ok, el) = ctx
-                    .block("RLock::acquire_timeout", ctx.timed(t, Limit::Contended), || lock.acquire_timeout(t));
+                let (ok, el) =
+                    ctx.block("RLock::acquire_timeout", ctx.timed(t, Limit::Contended), || {
+                        lock.acquire_timeout(t)
+                    });
                 if !ok && !reentrant {
                     ctx.timed_out("RLock::acquire_timeout", el, t);
                 }
@@ -615,7 +622,9 @@ impl Workload for RLockWork {
                 // The guard form, nested.
                 let t = rng.timeout(true);
                 let (g, el) =
-                    ctx.block("RLock::lock_timeout", ctx.timed(t, Limit::Contended), || lock.lock_timeout(t));
+                    ctx.block("RLock::lock_timeout", ctx.timed(t, Limit::Contended), || {
+                        lock.lock_timeout(t)
+                    });
                 let Some(_outer) = g else {
                     ctx.timed_out("RLock::lock_timeout", el, t);
                     continue;
@@ -725,7 +734,9 @@ impl<L: Lockable + Send + Sync + 'static> CondWork<L> {
                     b.push_back(((index as u64) << PRODUCER_SHIFT) | *n);
                     self.produced.fetch_add(1, SeqCst);
                 }
-                let r = if rng.chance(20) { self.not_empty.notify_all() } else {
+                let r = if rng.chance(20) {
+                    self.not_empty.notify_all()
+                } else {
                     self.not_empty.notify()
                 };
                 ctx.check(r.is_ok(), || "notify with the lock held failed".into());
@@ -749,7 +760,8 @@ impl<L: Lockable + Send + Sync + 'static> CondWork<L> {
                     return;
                 };
                 self.consumed.fetch_add(1, SeqCst);
-                let (p, n) = ((item >> PRODUCER_SHIFT) as usize, item & ((1 << PRODUCER_SHIFT) - 1));
+                let (p, n) =
+                    ((item >> PRODUCER_SHIFT) as usize, item & ((1 << PRODUCER_SHIFT) - 1));
                 match self.last.get(p) {
                     Some(last) => {
                         let prev = last.swap(n, SeqCst);
@@ -777,7 +789,7 @@ impl<L: Lockable + Send + Sync + 'static> Workload for CondWork<L> {
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize) {
         let mut n = 0;
         while ctx.running() {
-            if index % 2 == 0 {
+            if index.is_multiple_of(2) {
                 self.produce(ctx, rng, index, &mut n);
             } else {
                 self.consume(ctx, rng);
@@ -906,8 +918,9 @@ impl<S: Sem> SemWork<S> {
                 sem.try_acquire()
             }
             _ => {
-                let (ok, el) =
-                    ctx.block("acquire_timeout", ctx.timed(t, Limit::Contended), || sem.acquire_timeout(t));
+                let (ok, el) = ctx.block("acquire_timeout", ctx.timed(t, Limit::Contended), || {
+                    sem.acquire_timeout(t)
+                });
                 if !ok {
                     ctx.timed_out("acquire_timeout", el, t);
                 }
@@ -998,7 +1011,9 @@ impl Workload for EventWork {
                 thread::sleep(Duration::from_micros(rng.below(2000)));
                 if rng.chance(80) && !ctx.stopped() {
                     ev.clear();
-                    ctx.check(!ev.is_set() || ctx.stopped(), || "is_set() true right after clear()".into());
+                    ctx.check(!ev.is_set() || ctx.stopped(), || {
+                        "is_set() true right after clear()".into()
+                    });
                     ctx.tick();
                     thread::sleep(Duration::from_micros(rng.below(2000)));
                 }
@@ -1011,13 +1026,17 @@ impl Workload for EventWork {
                     true
                 })
             } else {
-                ctx.block("Event::wait_timeout", ctx.timed(t, ctx.recurring()), || ev.wait_timeout(t))
+                ctx.block("Event::wait_timeout", ctx.timed(t, ctx.recurring()), || {
+                    ev.wait_timeout(t)
+                })
             };
             if seen {
                 thread::yield_now(); // a set event returns at once: leave the cores to others
                 // The setter counts after `set`, so a waiter may run ahead of the count by one.
                 let sets = self.sets.load(SeqCst);
-                ctx.check(sets > 0 || self.event.is_set(), || "a wait saw a set nobody made".into());
+                ctx.check(sets > 0 || self.event.is_set(), || {
+                    "a wait saw a set nobody made".into()
+                });
             } else {
                 ctx.timed_out("Event::wait_timeout", el, t);
             }
@@ -1087,7 +1106,10 @@ impl Workload for BarrierWork {
                         1 => Duration::MAX,
                         _ => Duration::from_micros(500 + rng.below(20_000)),
                     };
-                    ctx.block("Barrier::wait_timeout", ctx.timed(t, ctx.recurring()), || b.wait_timeout(t)).0
+                    ctx.block("Barrier::wait_timeout", ctx.timed(t, ctx.recurring()), || {
+                        b.wait_timeout(t)
+                    })
+                    .0
                 }
             };
             match r {
@@ -1373,7 +1395,9 @@ impl Workload for ThreadWork {
                 if let Some(other) = other {
                     let t = rng.timeout(true);
                     let (r, el) =
-                        ctx.block("Thread::join_timeout", ctx.timed(t, ctx.recurring()), || other.join_timeout(t));
+                        ctx.block("Thread::join_timeout", ctx.timed(t, ctx.recurring()), || {
+                            other.join_timeout(t)
+                        });
                     match r {
                         Ok(true) => ctx.check(!other.is_alive(), || "alive after join".into()),
                         Ok(false) => ctx.timed_out("Thread::join_timeout", el, t),
@@ -1403,7 +1427,9 @@ impl Workload for ThreadWork {
                 }
             }
             let jt = rng.timeout(false);
-            let (r, el) = ctx.block("Thread::join_timeout", ctx.timed(jt, ctx.recurring()), || t.join_timeout(jt));
+            let (r, el) = ctx.block("Thread::join_timeout", ctx.timed(jt, ctx.recurring()), || {
+                t.join_timeout(jt)
+            });
             match r {
                 Ok(true) => {}
                 Ok(false) => ctx.timed_out("Thread::join_timeout", el, jt),
@@ -1536,7 +1562,7 @@ impl<T: Q> Workload for QueueWork<T> {
             ctx.pause_point();
             let t = queue_timeout(rng);
             let limit = t.map_or(Limit::Unbounded, |t| ctx.timed(t, Limit::Unbounded));
-            if index % 2 == 0 {
+            if index.is_multiple_of(2) {
                 // Producer: stops with the stop flag (or the shutdown that follows it).
                 if ctx.stopped() {
                     return;
@@ -1582,9 +1608,10 @@ impl<T: Q> Workload for QueueWork<T> {
                 }
                 if rng.chance(3) {
                     let jt = Duration::from_micros(rng.below(2000));
-                    let (done, el) = ctx.block("join_timeout", ctx.timed(jt, Limit::Unbounded), || {
-                        self.q.join_timeout(jt)
-                    });
+                    let (done, el) =
+                        ctx.block("join_timeout", ctx.timed(jt, Limit::Unbounded), || {
+                            self.q.join_timeout(jt)
+                        });
                     if !done {
                         ctx.timed_out("join_timeout", el, jt);
                     }
@@ -1648,7 +1675,7 @@ impl Workload for SimpleWork {
         let mut n = 0u64;
         loop {
             ctx.pause_point();
-            if index % 2 == 0 {
+            if index.is_multiple_of(2) {
                 if ctx.stopped() {
                     return;
                 }
@@ -1659,15 +1686,25 @@ impl Workload for SimpleWork {
                 }
                 n += 1;
                 let item = ((index as u64) << PRODUCER_SHIFT) | n;
-                if rng.chance(50) { self.q.put(item) } else { self.q.put_nowait(item) }
+                if rng.chance(50) {
+                    self.q.put(item)
+                } else {
+                    self.q.put_nowait(item)
+                }
                 self.put.add(item);
                 ctx.tick();
             } else {
                 let t = rng.timeout(true);
                 let (r, el) = match t {
-                    Duration::MAX => ctx.block("SimpleQueue::get", Limit::Unbounded, || Ok::<_, threading::Empty>(self.q.get())),
-                    Duration::ZERO => ctx.block("get_nowait", Limit::Contended, || self.q.get_nowait()),
-                    t => ctx.block("get_timeout", ctx.timed(t, Limit::Unbounded), || self.q.get_timeout(t)),
+                    Duration::MAX => ctx.block("SimpleQueue::get", Limit::Unbounded, || {
+                        Ok::<_, threading::Empty>(self.q.get())
+                    }),
+                    Duration::ZERO => {
+                        ctx.block("get_nowait", Limit::Contended, || self.q.get_nowait())
+                    }
+                    t => ctx.block("get_timeout", ctx.timed(t, Limit::Unbounded), || {
+                        self.q.get_timeout(t)
+                    }),
                 };
                 match r {
                     Ok(SENTINEL) => {
@@ -1780,7 +1817,9 @@ impl Workload for PoolWork {
                         ReturnWhen::AllCompleted
                     };
                     let (split, el) =
-                        ctx.block("wait_timeout", ctx.timed(t, ctx.recurring()), || wait_timeout(&fs, t, when));
+                        ctx.block("wait_timeout", ctx.timed(t, ctx.recurring()), || {
+                            wait_timeout(&fs, t, when)
+                        });
                     for f in &split.done {
                         Self::check_done(ctx, f, "wait");
                     }
@@ -1800,17 +1839,18 @@ impl Workload for PoolWork {
                     }
                 }
                 2 => {
-                    let (n, el) = ctx.block("as_completed_timeout", ctx.timed(t, ctx.recurring()), || {
-                        let mut n = 0;
-                        for item in as_completed_timeout(&fs, t) {
-                            match item {
-                                Ok(f) => Self::check_done(ctx, f, "as_completed_timeout"),
-                                Err(_) => return None,
+                    let (n, el) =
+                        ctx.block("as_completed_timeout", ctx.timed(t, ctx.recurring()), || {
+                            let mut n = 0;
+                            for item in as_completed_timeout(&fs, t) {
+                                match item {
+                                    Ok(f) => Self::check_done(ctx, f, "as_completed_timeout"),
+                                    Err(_) => return None,
+                                }
+                                n += 1;
                             }
-                            n += 1;
-                        }
-                        Some(n)
-                    });
+                            Some(n)
+                        });
                     match n {
                         Some(n) => ctx.check(n == fs.len(), || {
                             format!("as_completed yielded {n} of {} futures", fs.len())
@@ -1827,14 +1867,17 @@ impl Workload for PoolWork {
                             })
                             .count()
                     });
-                    ctx.check(n == fs.len(), || format!("as_completed yielded {n} of {}", fs.len()));
+                    ctx.check(n == fs.len(), || {
+                        format!("as_completed yielded {n} of {}", fs.len())
+                    });
                 }
                 _ => {
                     for task in &tasks {
                         let t = rng.timeout(true);
-                        let (r, el) = ctx.block("result_timeout", ctx.timed(t, ctx.recurring()), || {
-                            task.future.result_timeout(t).copied()
-                        });
+                        let (r, el) =
+                            ctx.block("result_timeout", ctx.timed(t, ctx.recurring()), || {
+                                task.future.result_timeout(t).copied()
+                            });
                         match r {
                             Err(FutureError::Timeout(_)) => ctx.timed_out("result_timeout", el, t),
                             Err(FutureError::Cancelled(_)) => {}
@@ -1844,8 +1887,9 @@ impl Workload for PoolWork {
                     }
                 }
             }
-            let (split, _) =
-                ctx.block("wait(ALL_COMPLETED)", ctx.recurring(), || wait(&fs, ReturnWhen::AllCompleted));
+            let (split, _) = ctx.block("wait(ALL_COMPLETED)", ctx.recurring(), || {
+                wait(&fs, ReturnWhen::AllCompleted)
+            });
             ctx.check(split.not_done.is_empty(), || "wait(ALL_COMPLETED) left futures".into());
             for task in &tasks {
                 let f = &task.future;

@@ -43,7 +43,11 @@ impl Options {
                 "--seconds" => o.seconds = value()?,
                 "--seed" => o.seed = value()?,
                 "--threads" => o.threads = Some(value()?),
-                _ => return Err(format!("unknown argument `{a}` for `soak` (see `cargo xtask help`)")),
+                _ => {
+                    return Err(format!(
+                        "unknown argument `{a}` for `soak` (see `cargo xtask help`)"
+                    ));
+                }
             }
         }
         Ok(o)
