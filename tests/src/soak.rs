@@ -806,12 +806,13 @@ impl<L: Lockable + Send + Sync + 'static> Workload for CondWork<L> {
     }
 
     fn may_block(&self, what: &'static str) -> bool {
-        // The buffer is only locked briefly (under the condition lock); if it is busy, the
-        // next look decides.
-        let Ok(b) = self.buf.try_lock() else { return true };
+        // Not `buf` itself: a worker that finds it locked reports an exclusion failure. The
+        // counts are bumped under the condition lock, so their difference is its length.
+        let (c, p) = (self.consumed.load(SeqCst), self.produced.load(SeqCst));
+        let len = p.saturating_sub(c);
         match what {
-            "wait_for(not empty)" => b.is_empty(),
-            "wait_for(not full)" => b.len() >= BUFFER,
+            "wait_for(not empty)" => len == 0,
+            "wait_for(not full)" => len >= BUFFER as u64,
             _ => true,
         }
     }
