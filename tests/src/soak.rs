@@ -18,12 +18,19 @@
 //!   parties keep coming, a thread that ends in a few milliseconds) beyond [`Config::stall`].
 //!   That is a lost wake-up;
 //! * a workload in which no operation at all finished for [`Config::stall`]: a deadlock;
-//! * a panic in a soak thread, or a thread that does not stop when asked.
+//! * a panic in a soak thread, or a thread that does not stop when asked;
+//! * a waiter that is not served while the run is quiesced (below): a lost wake-up.
 //!
 //! What is *not* a failure: one thread waiting long for a contended `Lock`, `RLock`,
 //! `Semaphore` or a full queue while the others keep going. Those primitives are unfair, as in
 //! Python (a woken waiter can be overtaken), so that is starvation, shown as the workload's
-//! "max wait", not a bug.
+//! "max wait". To tell starvation from a lost wake-up anyway, the monitor *quiesces* the run
+//! every [`Config::quiesce_every`]: every thread stops at its next pause point (the top of its
+//! loop, where it holds nothing), and then every thread still waiting for a lock or a permit,
+//! or for a queue item, buffer slot or notification that is there, must be served within
+//! [`Config::slack`]. Nobody is left to overtake it, so one that is not served was not woken.
+//! (A lost wake-up that the next contender repairs, by waking the oldest waiter, only shows
+//! if it happens just before a quiesce; the run's end is a last quiesce of the same kind.)
 //!
 //! Every choice comes from a seeded [`Rng`] per thread, so a seed names a mix of operations
 //! (the interleaving itself still depends on the scheduler).
