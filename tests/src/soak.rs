@@ -468,6 +468,15 @@ trait Workload: Send + Sync {
 // ---------------------------------------------------------------------------------------------
 // The critical section shared by the lock-like workloads.
 
+/// Sometimes (10 %) sleeps up to a millisecond, holding nothing: without such gaps the other
+/// side of a buffer or queue is nearly always there within the waiters' spin-and-yield phase,
+/// and their parking path (where a lost wake-up would be) is hardly ever taken.
+fn idle(rng: &mut Rng) {
+    if rng.chance(10) {
+        thread::sleep(Duration::from_micros(rng.below(1000)));
+    }
+}
+
 /// A counter whose increment is a deliberately racy read-modify-write, plus an overlap
 /// detector: two threads inside at once lose an update or see `inside > max`.
 #[derive(Default)]
@@ -796,6 +805,7 @@ impl<L: Lockable + Send + Sync + 'static> Workload for CondWork<L> {
     fn work(&self, ctx: &Ctx<'_>, rng: &mut Rng, index: usize) {
         let mut n = 0;
         while ctx.running() {
+            idle(rng);
             if index.is_multiple_of(2) {
                 self.produce(ctx, rng, index, &mut n);
             } else {
@@ -1568,6 +1578,7 @@ impl<T: Q> Workload for QueueWork<T> {
         let mut n = 0u64;
         loop {
             ctx.pause_point();
+            idle(rng);
             let t = queue_timeout(rng);
             let limit = t.map_or(Limit::Unbounded, |t| ctx.timed(t, Limit::Unbounded));
             if index.is_multiple_of(2) {
