@@ -461,6 +461,10 @@ trait Workload: Send + Sync {
     fn may_block(&self, _what: &'static str) -> bool {
         true
     }
+    /// Called by the monitor once a quiesce has settled: hands the threads still blocked in
+    /// unbounded waits what they wait for (an item, a free slot), as a producer or consumer
+    /// of the workload would, so that they too must be served before the quiesce ends.
+    fn probe(&self) {}
     /// The final checks, once every thread of the workload has returned.
     fn finish(&self, _ctx: &Ctx<'_>) {}
 }
@@ -703,6 +707,8 @@ struct CondWork<L: Lockable> {
     last: Vec<AtomicU64>,
     produced: AtomicU64,
     consumed: AtomicU64,
+    /// The monitor's probe items so far (producer number `threads`).
+    probes: AtomicU64,
 }
 
 impl<L: Lockable + Send + Sync + 'static> CondWork<L> {
@@ -715,7 +721,9 @@ impl<L: Lockable + Send + Sync + 'static> CondWork<L> {
             not_full: Condition::with_lock(Arc::clone(&lock)),
             not_empty: Condition::with_lock(lock),
             buf: Mutex::new(VecDeque::new()),
-            last: (0..threads).map(|_| AtomicU64::new(0)).collect(),
+            // One more than the threads: the monitor's probe is a producer too.
+            last: (0..=threads).map(|_| AtomicU64::new(0)).collect(),
+            probes: AtomicU64::new(0),
             produced: AtomicU64::new(0),
             consumed: AtomicU64::new(0),
         }
@@ -831,6 +839,31 @@ impl<L: Lockable + Send + Sync + 'static> Workload for CondWork<L> {
             "wait_for(not empty)" => len == 0,
             "wait_for(not full)" => len >= BUFFER as u64,
             _ => true,
+        }
+    }
+
+    fn probe(&self) {
+        let _guard = self.not_full.lock();
+        let Ok(mut b) = self.buf.try_lock() else { return };
+        if b.len() >= BUFFER {
+            // Producers may wait for room: take one item and say so.
+            if b.pop_front().is_some() {
+                self.consumed.fetch_add(1, SeqCst);
+            }
+            drop(b);
+            let _ = self.not_full.notify();
+        } else {
+            // Consumers may wait for an item: one for each (at most the room there is).
+            let k = (self.threads / 2).min(BUFFER - b.len());
+            for _ in 0..k {
+                let n = self.probes.fetch_add(1, SeqCst) + 1;
+                b.push_back(((self.threads as u64) << PRODUCER_SHIFT) | n);
+                self.produced.fetch_add(1, SeqCst);
+            }
+            drop(b);
+            for _ in 0..k {
+                let _ = self.not_empty.notify();
+            }
         }
     }
 
@@ -1549,11 +1582,20 @@ struct QueueWork<T: Q> {
     q: T,
     put: Tally,
     got: Tally,
+    /// The monitor's probe items so far (producer number `threads`).
+    probes: AtomicU64,
 }
 
 impl<T: Q> QueueWork<T> {
     fn new(name: &'static str, threads: usize, q: T) -> QueueWork<T> {
-        QueueWork { name, threads, q, put: Tally::default(), got: Tally::default() }
+        QueueWork {
+            name,
+            threads,
+            q,
+            put: Tally::default(),
+            got: Tally::default(),
+            probes: AtomicU64::new(0),
+        }
     }
 }
 
@@ -1647,6 +1689,25 @@ impl<T: Q> Workload for QueueWork<T> {
         }
     }
 
+    fn probe(&self) {
+        if self.q.qsize() >= QUEUE_SIZE {
+            // Producers may wait for room.
+            if let Ok(item) = self.q.get(Some(Duration::ZERO)) {
+                self.got.add(item);
+                self.q.task_done();
+            }
+        } else {
+            // Consumers may wait for an item: one for each.
+            for _ in 0..self.threads / 2 {
+                let item = ((self.threads as u64) << PRODUCER_SHIFT)
+                    | self.probes.fetch_add(1, SeqCst) + 1;
+                if self.q.put(item, Some(Duration::ZERO)).is_ok() {
+                    self.put.add(item);
+                }
+            }
+        }
+    }
+
     fn release(&self) {
         self.q.shutdown();
     }
@@ -1679,6 +1740,8 @@ struct SimpleWork {
     q: SimpleQueue<u64>,
     put: Tally,
     got: Tally,
+    /// The monitor's probe items so far (producer number `threads`).
+    probes: AtomicU64,
 }
 
 impl Workload for SimpleWork {
@@ -1742,6 +1805,16 @@ impl Workload for SimpleWork {
 
     fn may_block(&self, what: &'static str) -> bool {
         what != "SimpleQueue::get" || self.q.empty()
+    }
+
+    fn probe(&self) {
+        // Consumers may wait for an item: one for each.
+        for _ in 0..self.threads / 2 {
+            let item =
+                ((self.threads as u64) << PRODUCER_SHIFT) | self.probes.fetch_add(1, SeqCst) + 1;
+            self.q.put(item);
+            self.put.add(item);
+        }
     }
 
     fn release(&self) {
@@ -1973,6 +2046,7 @@ fn workloads(threads: usize) -> Vec<Arc<dyn Workload>> {
             q: SimpleQueue::new(),
             put: Tally::default(),
             got: Tally::default(),
+            probes: AtomicU64::new(0),
         }),
         Arc::new(PoolWork {
             threads: n,
@@ -2213,9 +2287,19 @@ fn quiesce(shared: &Shared, works: &[Arc<dyn Workload>], slots: &[Arc<Slot>]) ->
             }
     };
     let mut ok = true;
+    let mut probed = false;
     loop {
         if slots.iter().all(|s| settled(s)) {
-            break;
+            if probed {
+                break;
+            }
+            // Everybody is paused or waiting: feed the waiters, then they must settle again.
+            for w in works {
+                w.probe();
+            }
+            probed = true;
+            thread::sleep(Duration::from_millis(1));
+            continue;
         }
         if t0.elapsed() > shared.config.slack {
             let now_ns = shared.now_ns();
