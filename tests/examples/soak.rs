@@ -1,15 +1,15 @@
 //! The soak binary that `cargo xtask soak` builds and runs: every primitive at once for a
 //! while, then a report; the exit code is 0 only if there was no failure.
 //!
-//! `soak [--seconds N] [--seed S] [--threads T]` (T threads per workload); see
-//! `threading_tests::soak` for what is checked.
+//! `soak [--seconds N] [--seed S] [--threads T] [--quiesce-ms Q]` (T threads per workload, a
+//! quiesce every Q ms, 0 for none); see `threading_tests::soak` for what is checked.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use threading_tests::soak::{self, Config};
 
-const USAGE: &str = "usage: soak [--seconds N] [--seed S] [--threads T]";
+const USAGE: &str = "usage: soak [--seconds N] [--seed S] [--threads T] [--quiesce-ms Q]";
 
 fn parse(args: &[String]) -> Result<Config, String> {
     let mut config = Config::new(Duration::from_secs(60));
@@ -24,6 +24,11 @@ fn parse(args: &[String]) -> Result<Config, String> {
             "--seed" => config.seed = value("--seed")?,
             "--threads" => {
                 config.threads = usize::try_from(value("--threads")?).map_err(|e| e.to_string())?;
+            }
+            // 0: never quiesce (then "max wait" shows the primitives' raw starvation).
+            "--quiesce-ms" => {
+                config.quiesce_every =
+                    Some(value("--quiesce-ms")?).filter(|&ms| ms > 0).map(Duration::from_millis);
             }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),

@@ -1700,7 +1700,7 @@ impl<T: Q> Workload for QueueWork<T> {
             // Consumers may wait for an item: one for each.
             for _ in 0..self.threads / 2 {
                 let item = ((self.threads as u64) << PRODUCER_SHIFT)
-                    | self.probes.fetch_add(1, SeqCst) + 1;
+                    | (self.probes.fetch_add(1, SeqCst) + 1);
                 if self.q.put(item, Some(Duration::ZERO)).is_ok() {
                     self.put.add(item);
                 }
@@ -1811,7 +1811,7 @@ impl Workload for SimpleWork {
         // Consumers may wait for an item: one for each.
         for _ in 0..self.threads / 2 {
             let item =
-                ((self.threads as u64) << PRODUCER_SHIFT) | self.probes.fetch_add(1, SeqCst) + 1;
+                ((self.threads as u64) << PRODUCER_SHIFT) | (self.probes.fetch_add(1, SeqCst) + 1);
             self.q.put(item);
             self.put.add(item);
         }

@@ -34,12 +34,13 @@ Commands:
         (<target>/bench-ratios.svg). FILTER selects crates or benches by name (`lock,rlock`);
         --runs N repeats everything N times and reports the median of the passes (for a noisy
         machine); --publish also writes both files to docs/, which the README links.
-  soak [--seconds N] [--seed S] [--threads T]
+  soak [--seconds N] [--seed S] [--threads T] [--quiesce-ms Q]
         Build the soak binary (tests/examples/soak.rs) with --release and run it: every
         primitive at once on T threads per workload (default 4) for N seconds (default 60),
         random timeouts and cancellations from seed S (default 1), invariants checked
-        throughout, lost wake-ups and deadlocks detected by a monitor. Prints a report per
-        workload; fails on any failure.
+        throughout, lost wake-ups and deadlocks detected by a monitor, which also quiesces
+        the run every Q ms (default 1000; 0: never) to tell a lost wake-up from starvation.
+        Prints a report per workload; fails on any failure.
   ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
   help  This text.
 ";

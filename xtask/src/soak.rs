@@ -14,16 +14,18 @@ pub(crate) struct Options {
     pub(crate) seed: u64,
     /// Threads per workload (`None`: the soak's default).
     pub(crate) threads: Option<u64>,
+    /// Milliseconds between quiesces, 0 for none (`None`: the soak's default).
+    pub(crate) quiesce_ms: Option<u64>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { seconds: 60, seed: 1, threads: None }
+        Options { seconds: 60, seed: 1, threads: None, quiesce_ms: None }
     }
 }
 
 impl Options {
-    /// Parses `[--seconds N] [--seed S] [--threads T]` (also `--flag=value`).
+    /// Parses `[--seconds N] [--seed S] [--threads T] [--quiesce-ms Q]` (also `--flag=value`).
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
         let mut o = Options::default();
         let mut it = args.iter();
@@ -43,6 +45,7 @@ impl Options {
                 "--seconds" => o.seconds = value()?,
                 "--seed" => o.seed = value()?,
                 "--threads" => o.threads = Some(value()?),
+                "--quiesce-ms" => o.quiesce_ms = Some(value()?),
                 _ => {
                     return Err(format!(
                         "unknown argument `{a}` for `soak` (see `cargo xtask help`)"
@@ -81,6 +84,9 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
     if let Some(t) = o.threads {
         soak.args(["--threads".to_owned(), t.to_string()]);
     }
+    if let Some(q) = o.quiesce_ms {
+        soak.args(["--quiesce-ms".to_owned(), q.to_string()]);
+    }
     util::run_status(&mut soak).map_err(|e| format!("the soak failed: {e}"))
 }
 
@@ -97,8 +103,9 @@ mod tests {
         assert_eq!(Options::parse(&[]), Ok(Options::default()));
         assert_eq!(
             Options::parse(&args("--seconds 300 --seed=9 --threads 6")),
-            Ok(Options { seconds: 300, seed: 9, threads: Some(6) })
+            Ok(Options { seconds: 300, seed: 9, threads: Some(6), quiesce_ms: None })
         );
+        assert_eq!(Options::parse(&args("--quiesce-ms 0")).map(|o| o.quiesce_ms), Ok(Some(0)));
         assert!(Options::parse(&args("--seconds")).is_err());
         assert!(Options::parse(&args("--seconds ten")).is_err());
         assert!(Options::parse(&args("--fast")).is_err());
