@@ -218,13 +218,16 @@ impl fmt::Display for Report {
                 w.failures
             )?;
         }
-        writeln!(
-            f,
-            "total ops: {}; quiesced {}x (every lock/permit waiter served within {:.1?})",
-            self.total_ops(),
-            self.quiesces,
-            self.max_quiesce
-        )?;
+        write!(f, "total ops: {}; ", self.total_ops())?;
+        if self.quiesces == 0 {
+            writeln!(f, "never quiesced (max wait is raw starvation)")?;
+        } else {
+            writeln!(
+                f,
+                "quiesced {}x (every waiter served within {:.1?} of it)",
+                self.quiesces, self.max_quiesce
+            )?;
+        }
         if self.is_clean() {
             writeln!(f, "result: clean (0 failures)")
         } else {
