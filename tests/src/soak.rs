@@ -29,6 +29,8 @@
 //! loop, where it holds nothing), and then every thread still waiting for a lock or a permit,
 //! or for a queue item, buffer slot or notification that is there, must be served within
 //! [`Config::slack`]. Nobody is left to overtake it, so one that is not served was not woken.
+//! Once that has settled, the monitor itself puts an item into every queue and buffer (or
+//! takes one out of a full one), and the waiters still blocked must be served too.
 //! (A lost wake-up that the next contender repairs, by waking the oldest waiter, only shows
 //! if it happens just before a quiesce; the run's end is a last quiesce of the same kind.)
 //!
