@@ -12,6 +12,7 @@ mod pool;
 mod queue;
 mod rlock;
 mod semaphore;
+mod soak;
 mod stress;
 mod thread;
 mod timer;

@@ -12,7 +12,12 @@
 //!   [`WATCHDOG`], so a deadlocked test fails CI in minutes instead of at its time limit. Every
 //!   helper here arms it.
 //!
+//! * [`soak`]: the soak engine behind `cargo xtask soak` (every primitive at once, invariants
+//!   checked continuously).
+//!
 //! This is test code, not algorithm code: it may use `std::sync` freely.
+
+pub mod soak;
 
 use std::panic;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,4 @@
-//! `cargo xtask`: workspace automation (loom suite, tidy checks, benchmark report, CI).
+//! `cargo xtask`: workspace automation (loom suite, tidy checks, benchmark report, soak, CI).
 //!
 //! Run `cargo xtask help` for the subcommands. Its one dependency is `plotters` (SVG backend
 //! only) for the bench chart, so it still builds in seconds.
@@ -8,6 +8,7 @@ mod chart;
 mod json;
 mod loom;
 mod rust_lex;
+mod soak;
 mod tidy;
 mod util;
 
@@ -33,6 +34,13 @@ Commands:
         (<target>/bench-ratios.svg). FILTER selects crates or benches by name (`lock,rlock`);
         --runs N repeats everything N times and reports the median of the passes (for a noisy
         machine); --publish also writes both files to docs/, which the README links.
+  soak [--seconds N] [--seed S] [--threads T] [--quiesce-ms Q]
+        Build the soak binary (tests/examples/soak.rs) with --release and run it: every
+        primitive at once on T threads per workload (default 4) for N seconds (default 60),
+        random timeouts and cancellations from seed S (default 1), invariants checked
+        throughout, lost wake-ups and deadlocks detected by a monitor, which also quiesces
+        the run every Q ms (default 1000; 0: never) to tell a lost wake-up from starvation.
+        Prints a report per workload; fails on any failure.
   ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
   help  This text.
 ";
@@ -52,6 +60,7 @@ fn main() -> ExitCode {
         "loom" => loom::Options::parse(rest).and_then(|o| loom::run(&o)),
         "tidy" => tidy::main(rest),
         "bench" => bench::Options::parse(rest).and_then(|o| bench::run(&o)),
+        "soak" => soak::Options::parse(rest).and_then(|o| soak::run(&o)),
         "ci" => ci(rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     };
