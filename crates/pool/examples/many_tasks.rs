@@ -1,0 +1,38 @@
+//! Many trivial tasks through a pool, for profiling the per-task overhead (the `many_tasks`
+//! bench case without criterion), e.g. with callgrind:
+//!
+//! ```text
+//! cargo build --release -p threading-pool --example many_tasks
+//! valgrind --tool=callgrind target/release/examples/many_tasks 200000
+//! ```
+//!
+//! Arguments: the number of tasks (default 200 000), the batch size (default 10 000) and the
+//! number of workers (default `available_parallelism()`). Every future is kept and its result
+//! read, as in the bench.
+
+use std::hint::black_box;
+
+use threading_pool::ThreadPoolExecutor;
+
+fn main() {
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>().expect("a number"));
+    let tasks = args.next().unwrap_or(200_000);
+    let chunk = args.next().unwrap_or(10_000).max(1);
+    let workers = args.next().map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| usize::try_from(n).expect("fits"),
+    );
+    let pool = ThreadPoolExecutor::new(workers).expect("at least one worker");
+    let mut left = tasks;
+    let mut sum = 0_u64;
+    while left > 0 {
+        let k = left.min(chunk);
+        let fs: Vec<_> = (0..k).map(|i| pool.submit(move || black_box(i)).expect("open")).collect();
+        for f in &fs {
+            sum = sum.wrapping_add(*f.result().expect("ran"));
+        }
+        left -= k;
+    }
+    drop(pool);
+    println!("{tasks} tasks, {workers} workers, batches of {chunk}: checksum {sum}");
+}
