@@ -214,10 +214,12 @@ impl FutureCore {
     /// With `lock` held: tells every installed waiter that this future completed, and forgets
     /// them (a future completes, or is notified of its cancellation, only once).
     fn notify_waiters(&self, how: Completion) {
+        // Not `unwrap_or_default()`: that allocates an empty `Box<Vec>` on every completion.
         // SAFETY: `lock` is held (callers), which guards `waiters`.
-        let waiters = self.waiters.with_mut(|w| unsafe { (*w).take() }).unwrap_or_default();
-        for entry in waiters.iter() {
-            entry.notify(how);
+        if let Some(waiters) = self.waiters.with_mut(|w| unsafe { (*w).take() }) {
+            for entry in waiters.iter() {
+                entry.notify(how);
+            }
         }
     }
 
