@@ -61,10 +61,13 @@ fn main() {
         fs.clear();
     });
     drop(pool);
-    assert_eq!(sum, (0..tasks / chunk).map(|_| chunk * (chunk - 1) / 2).sum::<u64>() + {
-        let r = tasks % chunk;
-        r * r.saturating_sub(1) / 2
-    });
+    assert_eq!(
+        sum,
+        (0..tasks / chunk).map(|_| chunk * (chunk - 1) / 2).sum::<u64>() + {
+            let r = tasks % chunk;
+            r * r.saturating_sub(1) / 2
+        }
+    );
     if !peers {
         return;
     }
