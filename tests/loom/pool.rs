@@ -42,6 +42,35 @@ fn cancel_vs_start() {
     });
 }
 
+/// Two lock-free starts race a `cancel` of a future with a done callback: exactly one of the
+/// three wins; a cancelled future never runs and its callback runs once, at the cancel
+/// (`PENDING → RUNNING` is one compare-exchange without the future's lock; `cancel` moves only
+/// out of `PENDING`).
+#[test]
+fn start_twice_vs_cancel() {
+    check("pool::start_twice_vs_cancel", || {
+        let f = Future::<u32>::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        f.add_done_callback(move |f| {
+            assert!(f.cancelled());
+            c.fetch_add(1, Ordering::Relaxed);
+        });
+        let starters: Vec<_> = (0..2)
+            .map(|_| {
+                let worker = f.clone();
+                thread::spawn(move || worker.set_running_or_notify_cancel().unwrap_or(false))
+            })
+            .collect();
+        let cancelled = f.cancel();
+        let started = starters.into_iter().map(|t| t.join().unwrap());
+        let started = started.filter(|&s| s).count();
+        assert_eq!(started + usize::from(cancelled), 1, "exactly one start or the cancel wins");
+        assert_eq!(calls.load(Ordering::Relaxed), usize::from(cancelled));
+        assert_eq!(f.running(), started == 1);
+    });
+}
+
 /// A timed `result` races `set_result` and the clock: `Ok` only with the value, `Timeout`
 /// otherwise, never a hang; afterwards the value is there (FUT-06, FUT-09).
 #[test]

@@ -90,8 +90,9 @@ threading_core::global! {
 /// A queued task, as the worker sees it: run it (or cancel it, or fail it), exactly once.
 trait Work: Send + Sync {
     /// Runs the task unless its future was cancelled; counts the worker as returning (idle)
-    /// before the outcome is published. Returns whether it did.
-    fn run(self: Arc<Self>, idle: &Idle) -> bool;
+    /// before the outcome is published (`full`: see `Idle::returning`). Returns whether it
+    /// counted itself.
+    fn run(self: Arc<Self>, idle: &Idle, full: &mut bool) -> bool;
     /// `shutdown(cancel_futures=True)`, or a task nobody will ever run: cancel and notify.
     fn cancel(self: Arc<Self>);
     /// A broken pool: fail with `error` (just notify if cancelled).
@@ -142,7 +143,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    fn run(self: Arc<Self>, idle: &Idle) -> bool {
+    fn run(self: Arc<Self>, idle: &Idle, full: &mut bool) -> bool {
         let task = self.take();
         let Some(task) = task.filter(|_| self.inner.set_running_or_notify_cancel() == Ok(true))
         else {
@@ -151,7 +152,7 @@ where
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(task))
             .map_err(|payload| FutureError::Panicked(TaskPanic::from_payload(&*payload)));
-        let counted = idle.returning();
+        let counted = idle.returning(full);
         // A future finished meanwhile by hand keeps its first outcome.
         let _ = self.inner.complete(outcome, || self.view());
         counted
@@ -176,8 +177,8 @@ where
 struct Job(Option<Arc<dyn Work>>);
 
 impl Job {
-    fn run(mut self, idle: &Idle) -> bool {
-        self.0.take().is_some_and(|work| work.run(idle))
+    fn run(mut self, idle: &Idle, full: &mut bool) -> bool {
+        self.0.take().is_some_and(|work| work.run(idle, full))
     }
 
     fn cancel(mut self) {
@@ -211,9 +212,12 @@ struct Idle {
 
 impl Idle {
     /// A worker finished a task and goes back for the next. Returns whether it counted itself
-    /// (then `next_job` must uncount it).
-    fn returning(&self) -> bool {
-        if self.full.load(Ordering::Relaxed) {
+    /// (then `next_job` must uncount it). `full` is the worker's own copy of `self.full`: once
+    /// it has seen the pool full (which is final) it stops loading the shared flag, whose cache
+    /// line the submitting thread keeps writing (it sits next to the queue's lock).
+    fn returning(&self, full: &mut bool) -> bool {
+        if *full || self.full.load(Ordering::Relaxed) {
+            *full = true;
             return false;
         }
         self.returning.fetch_add(1, Ordering::Relaxed);
@@ -527,8 +531,9 @@ fn worker(shared: &Shared) {
         }
     }
     let mut returning = false;
+    let mut full = false;
     while let Some(job) = shared.next_job(returning) {
-        returning = job.run(&shared.idle);
+        returning = job.run(&shared.idle, &mut full);
     }
 }
 
@@ -804,7 +809,9 @@ impl ThreadPoolExecutor {
         T: Send + 'static,
     {
         let f = Arc::new(f);
-        let mut futures = VecDeque::new();
+        let items = items.into_iter();
+        // Sized up front when the input says how long it is (no regrowing per doubling).
+        let mut futures = VecDeque::with_capacity(items.size_hint().0);
         for item in items {
             let f = Arc::clone(&f);
             match self.submit(move || f(item)) {

@@ -12,9 +12,10 @@
 //! | `CALLBACKS` | the done callbacks are running (`into_result` waits for them) |
 //! | `PARKED` | some thread is, or is about to be, parked on this future; never cleared |
 //!
-//! **Transitions** happen with the future's internal [`Lock`] held, so exactly one of
-//! `cancel()` (`PENDING → CANCELLED`) and `set_running_or_notify_cancel()`
-//! (`PENDING → RUNNING`) wins, and a future is completed at most once: `set_result` and
+//! **Transitions** happen with the future's internal [`Lock`] held, except the start of a
+//! task (`set_running_or_notify_cancel()`, `PENDING → RUNNING`), which is one
+//! compare-exchange out of `PENDING`; `cancel()` (`PENDING → CANCELLED`) also moves only out of
+//! `PENDING`, so exactly one of the two wins. A future is completed at most once: `set_result` and
 //! `set_exception` check for `PENDING`/`RUNNING` and store the outcome in the same critical
 //! section that publishes `FINISHED`. The lock also guards the lists of done callbacks and of
 //! `wait`/`as_completed` waiters, so a callback or waiter registered concurrently with the
@@ -159,6 +160,23 @@ impl FutureCore {
         }
     }
 
+    /// Like `transition`, but only out of state `from`: fails with the current byte once the
+    /// state is anything else. For the moves out of `PENDING`, which race the lock-free start
+    /// in `set_running_or_notify_cancel`.
+    fn transition_from(&self, from: u8, to: u8, extra: u8) -> Result<u8, u8> {
+        let mut old = self.state.load(Ordering::Relaxed);
+        loop {
+            if old & STATE != from {
+                return Err(old);
+            }
+            let new = (old & !STATE) | to | extra;
+            match self.state.compare_exchange_weak(old, new, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return Ok(old),
+                Err(s) => old = s,
+            }
+        }
+    }
+
     /// Wakes every thread parked on this future if `old` (a state before a transition) says
     /// there may be one.
     fn wake(&self, old: u8) {
@@ -214,10 +232,12 @@ impl FutureCore {
     /// With `lock` held: tells every installed waiter that this future completed, and forgets
     /// them (a future completes, or is notified of its cancellation, only once).
     fn notify_waiters(&self, how: Completion) {
+        // Not `unwrap_or_default()`: that allocates an empty `Box<Vec>` on every completion.
         // SAFETY: `lock` is held (callers), which guards `waiters`.
-        let waiters = self.waiters.with_mut(|w| unsafe { (*w).take() }).unwrap_or_default();
-        for entry in waiters.iter() {
-            entry.notify(how);
+        if let Some(waiters) = self.waiters.with_mut(|w| unsafe { (*w).take() }) {
+            for entry in waiters.iter() {
+                entry.notify(how);
+            }
         }
     }
 
@@ -340,16 +360,19 @@ impl<T> Inner<T> {
     /// `cancel()`: see [`Future::cancel`]. `view` makes a handle for the callbacks.
     pub(crate) fn cancel(&self, view: impl FnOnce() -> Future<T>) -> bool {
         let guard = self.core.lock.lock();
-        match self.core.state.load(Ordering::Relaxed) & STATE {
-            RUNNING | FINISHED => return false,
-            CANCELLED | CANCELLED_AND_NOTIFIED => return true,
-            _ => {}
-        }
+        // SAFETY: `core.lock` is held, which guards `callbacks`.
+        let callbacks_queued =
+            self.callbacks.with(|c| unsafe { (*c).as_ref().is_some_and(|v| !v.is_empty()) });
+        let extra = if callbacks_queued { CALLBACKS } else { 0 };
+        // Only out of PENDING: a worker may start the task meanwhile without the lock (see
+        // `set_running_or_notify_cancel`); then it runs and this cancel fails.
+        let old = match self.core.transition_from(PENDING, CANCELLED, extra) {
+            Ok(old) => old,
+            Err(state) => return matches!(state & STATE, CANCELLED | CANCELLED_AND_NOTIFIED),
+        };
         // SAFETY: `core.lock` is held, which guards `callbacks`.
         let callbacks =
             self.callbacks.with_mut(|c| unsafe { (*c).take() }).map(|b| *b).unwrap_or_default();
-        let extra = if callbacks.is_empty() { 0 } else { CALLBACKS };
-        let old = self.core.transition(CANCELLED, extra);
         drop(guard);
         self.core.wake(old);
         self.run_callbacks(callbacks, view);
@@ -357,19 +380,45 @@ impl<T> Inner<T> {
     }
 
     /// `set_running_or_notify_cancel()`: see [`Future::set_running_or_notify_cancel`].
+    ///
+    /// `PENDING → RUNNING`, what every worker does before every task, is one compare-exchange
+    /// without the lock: nothing guarded by the lock changes with it (callbacks and waiters only
+    /// care about done states). Every other move out of `PENDING` (`cancel`, or this function
+    /// on the locked path) uses `transition_from(PENDING, ..)`, so exactly one of them wins; a
+    /// completion by hand (`set_result` on a pending future) that races it reads the latest
+    /// state in its own compare-exchange and simply comes after the start.
     pub(crate) fn set_running_or_notify_cancel(&self) -> Result<bool, RuntimeError> {
+        let state = self.core.state.load(Ordering::Relaxed);
+        if state & STATE == PENDING
+            && self
+                .core
+                .state
+                .compare_exchange(
+                    state,
+                    (state & !STATE) | RUNNING,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            return Ok(true);
+        }
         let _guard = self.core.lock.lock();
-        match self.core.state.load(Ordering::Relaxed) & STATE {
-            PENDING => {
-                self.core.transition(RUNNING, 0);
-                Ok(true)
+        loop {
+            match self.core.state.load(Ordering::Relaxed) & STATE {
+                PENDING => {
+                    if self.core.transition_from(PENDING, RUNNING, 0).is_ok() {
+                        return Ok(true);
+                    }
+                    // Started meanwhile by another thread's lock-free path: look again.
+                }
+                CANCELLED => {
+                    self.core.transition(CANCELLED_AND_NOTIFIED, 0);
+                    self.core.notify_waiters(Completion::Cancelled);
+                    return Ok(false);
+                }
+                _ => return Err(RuntimeError::new(RuntimeErrorKind::FutureUnexpectedState)),
             }
-            CANCELLED => {
-                self.core.transition(CANCELLED_AND_NOTIFIED, 0);
-                self.core.notify_waiters(Completion::Cancelled);
-                Ok(false)
-            }
-            _ => Err(RuntimeError::new(RuntimeErrorKind::FutureUnexpectedState)),
         }
     }
 
