@@ -821,8 +821,10 @@ fn cond_conditions_sharing_a_borrowed_lock() {
         });
         wait_for_waiters(&not_empty, 1);
         wait_for_waiters(&not_full, 1);
-        // Both released the one lock while waiting.
-        assert!(!lock.locked());
+        // Both released the one lock while waiting. A waiter is queued *before* it releases
+        // the lock (so no notify can slip between), hence "eventually", not "at once": Miri's
+        // scheduler preempts a waiter in that window.
+        wait_until("both waiters released the lock", || !lock.locked());
         {
             // Notifying not_full wakes only its waiter; locking through either condition is
             // holding the shared lock.
@@ -863,7 +865,8 @@ fn cond_conditions_sharing_an_arc_rlock() {
         a2.release().unwrap();
     });
     wait_for_waiters(&a, 1);
-    assert!(!rlock.locked(), "waiting on `a` released both levels");
+    // Queued first, released next (see `cond_conditions_sharing_a_borrowed_lock`).
+    wait_until("waiting on `a` released both levels", || !rlock.locked());
     {
         let guard = b.lock();
         assert!(a.lock_ref().is_owned());
