@@ -506,7 +506,7 @@ fn bar_19_rounds_never_mix() {
 #[test]
 fn bar_many_rounds_indices_distinct_per_round() {
     const THREADS: usize = 4;
-    const ROUNDS: usize = 200;
+    const ROUNDS: usize = if cfg!(miri) { 20 } else { 200 };
     let barrier = Arc::new(Barrier::new(THREADS));
     let seen: Arc<Vec<AtomicUsize>> = Arc::new((0..ROUNDS).map(|_| AtomicUsize::new(0)).collect());
     let (b, s) = (barrier.clone(), seen.clone());
@@ -526,7 +526,7 @@ fn bar_many_rounds_indices_distinct_per_round() {
 #[test]
 fn bar_many_rounds_with_action_runs_once_per_round() {
     const THREADS: usize = 3;
-    const ROUNDS: usize = 300;
+    const ROUNDS: usize = if cfg!(miri) { 20 } else { 300 };
     let trips = Arc::new(AtomicUsize::new(0));
     let t = trips.clone();
     let barrier = Arc::new(Barrier::with_action(THREADS, move || {

@@ -299,7 +299,7 @@ fn evt_huge_timeout_waits_forever_until_set() {
 #[test]
 fn evt_set_publishes_prior_writes() {
     // Everything the setter wrote before `set` is visible after `wait`.
-    for _ in 0..100 {
+    for _ in 0..if cfg!(miri) { 10 } else { 100 } {
         let e = Arc::new(Event::new());
         let data = Arc::new(AtomicU64::new(0));
         let reader = {
@@ -373,7 +373,7 @@ fn evt_many_waiters_all_woken() {
 #[test]
 fn evt_ping_pong_round_trips() {
     // Two events hand a token back and forth; every round trip completes in order.
-    const ROUNDS: usize = 2_000;
+    const ROUNDS: usize = if cfg!(miri) { 50 } else { 2_000 };
     let (ping, pong) = (Arc::new(Event::new()), Arc::new(Event::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let partner = {
@@ -401,7 +401,7 @@ fn evt_ping_pong_round_trips() {
 #[test]
 fn evt_stress_set_clear_rounds() {
     const N: usize = 6;
-    const ROUNDS: usize = 200;
+    const ROUNDS: usize = if cfg!(miri) { 20 } else { 200 };
     struct Rounds {
         go: Event,
         back: Event,

@@ -426,7 +426,8 @@ fn local_12_a_threads_value_survives_other_threads_exits() {
 #[test]
 fn test_local_refs_every_exited_threads_value_is_released() {
     struct Weakly(#[allow(dead_code)] Arc<()>);
-    for n in [20, 50, 100] {
+    let sizes: &[usize] = if cfg!(miri) { &[5, 20] } else { &[20, 50, 100] };
+    for &n in sizes {
         let local: Arc<Local<RefCell<Option<Weakly>>>> = Arc::new(Local::default());
         let weaklist: Arc<Mutex<Vec<Weak<()>>>> = Arc::new(Mutex::new(Vec::new()));
         for _ in 0..n {
@@ -512,9 +513,11 @@ fn test_cycle_collection_adapted_cycles_break_when_the_thread_exits() {
 #[test]
 fn test_threading_local_clear_race_drops_race_thread_exits() {
     let census = Census::new();
-    for _ in 0..20 {
+    // Under Miri every basic block is interpreted: fewer rounds and Locals, the same race.
+    let (rounds, per_round) = if cfg!(miri) { (4, 10) } else { (20, 50) };
+    for _ in 0..rounds {
         let locals: Vec<Arc<Local<Tracked>>> =
-            (0..50).map(|i| Arc::new(tracked(&census, i))).collect();
+            (0..per_round).map(|i| Arc::new(tracked(&census, i))).collect();
         let mine: Vec<_> = locals.iter().map(Arc::clone).collect();
         let t = thread::spawn(move || {
             for l in &mine {
@@ -529,7 +532,7 @@ fn test_threading_local_clear_race_drops_race_thread_exits() {
         t.join().unwrap();
     }
     wait_until("every value dropped", || census.live() == 0);
-    assert_eq!(census.created(), 20 * 50 * 2);
+    assert_eq!(census.created(), rounds * per_round as usize * 2);
     assert_eq!(census.dropped(), census.created());
 }
 
@@ -541,7 +544,7 @@ fn test_threading_local_clear_race_drops_race_thread_exits() {
 #[test]
 fn new_threads_never_see_a_previous_threads_value() {
     let local: Arc<Local<Cell<u64>>> = Arc::new(Local::new(|| Cell::new(0)));
-    for i in 1..=200 {
+    for i in 1..=if cfg!(miri) { 30 } else { 200 } {
         let l = Arc::clone(&local);
         let (before, had) = on_thread(move || {
             let had = l.try_with(|_| ()).is_some();
@@ -561,7 +564,7 @@ fn ten_thousand_short_threads_memory_returns_to_baseline() {
     let census = Census::new();
     let locals: Arc<[Local<Tracked>; 3]> =
         Arc::new([tracked(&census, 1), tracked(&census, 2), tracked(&census, 3)]);
-    const THREADS: usize = 10_000;
+    const THREADS: usize = if cfg!(miri) { 64 } else { 10_000 };
     const AT_ONCE: usize = 8;
     for _ in 0..THREADS / AT_ONCE {
         let handles: Vec<_> = (0..AT_ONCE)
@@ -590,21 +593,23 @@ fn ten_thousand_short_threads_memory_returns_to_baseline() {
 fn many_locals_reuse_ids() {
     let census = Census::new();
     let before = __stats::id_high_water();
-    for i in 0..10_000 {
+    let n: u64 = if cfg!(miri) { 300 } else { 10_000 };
+    for i in 0..n {
         let l = tracked(&census, i);
         assert_eq!(l.with(|v| v.n.get()), i);
     }
     assert_eq!(census.live(), 0);
     // Slack for the Locals that tests running in parallel keep alive (without reuse, the
-    // mark would grow by 10,000).
+    // mark would grow by n).
     let grown = __stats::id_high_water() - before;
-    assert!(grown < 1000, "ids are not reused: the high-water mark grew by {grown}");
+    assert!(grown < n as usize / 10, "ids are not reused: the high-water mark grew by {grown}");
 }
 
 /// Several threads each juggle many `Local`s, created, kept and dropped in interleaved
 /// orders: each thread only ever sees its own values and every value is dropped once.
 #[test]
 fn many_threads_many_locals_interleaved() {
+    const PER_THREAD: u64 = if cfg!(miri) { 40 } else { 300 };
     let census = Census::new();
     let shared: Arc<Vec<Local<Tracked>>> =
         Arc::new((0..16).map(|i| tracked(&census, 1000 + i)).collect());
@@ -612,7 +617,7 @@ fn many_threads_many_locals_interleaved() {
     let s = Arc::clone(&shared);
     Bunch::new(4, false, move |t| {
         let mut kept: Vec<Local<Tracked>> = Vec::new();
-        for i in 0..300u64 {
+        for i in 0..PER_THREAD {
             let l = tracked(&c, i);
             l.with(|v| v.n.set(v.n.get() * 10 + t as u64));
             assert_eq!(l.with(|v| v.n.get()), i * 10 + t as u64);
@@ -634,7 +639,7 @@ fn many_threads_many_locals_interleaved() {
     .wait_for_finished();
     drop(shared);
     assert_eq!(census.live(), 0);
-    assert_eq!(census.created(), 4 * 300 + 4 * 16);
+    assert_eq!(census.created(), 4 * PER_THREAD as usize + 4 * 16);
 }
 
 /// `set` starts a thread's value without running the initialiser (as `LocalKey::set`);

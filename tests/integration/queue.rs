@@ -353,7 +353,7 @@ macro_rules! base_queue_tests {
                 const WRITERS: usize = 4;
                 const READERS: usize = 6;
                 const JOINERS: usize = 2;
-                const NB_MSGS: usize = 4096;
+                const NB_MSGS: usize = if cfg!(miri) { 128 } else { 4096 };
                 const NB_MSGS_W: usize = NB_MSGS / WRITERS;
                 const WHEN_EXEC_SHUTDOWN: usize = NB_MSGS_W / 2;
                 let q = Arc::new(Q::<(usize, &str)>::new(0));
@@ -851,7 +851,7 @@ fn stress_mpmc<Q: Send + Sync + 'static>(
 ) {
     const PRODUCERS: u64 = 4;
     const CONSUMERS: usize = 4;
-    const ITEMS: u64 = 20_000;
+    const ITEMS: u64 = if cfg!(miri) { 200 } else { 20_000 };
     let q = make(4);
     let seen: Arc<Vec<AtomicBool>> = Arc::new((0..ITEMS).map(|_| AtomicBool::new(false)).collect());
     let sum = Arc::new(AtomicU64::new(0));
@@ -1167,11 +1167,14 @@ fn simple_queue_test_order() {
     assert_eq!(results, inputs);
 }
 
+/// How many items [`simple_run_threads`] passes through (CPython: 10,000).
+const SIMPLE_INPUTS: u32 = if cfg!(miri) { 200 } else { 10_000 };
+
 /// `BaseSimpleQueueTest.run_threads`: `n` feeders share `inputs`, each ending with a `None`;
 /// `n` consumers collect until `None`.
 fn simple_run_threads(n: usize, consume: fn(&SimpleQueue<Option<u32>>) -> Option<u32>) {
     let q = Arc::new(SimpleQueue::new());
-    let inputs = Arc::new(Mutex::new((0..10_000u32).collect::<Vec<_>>()));
+    let inputs = Arc::new(Mutex::new((0..SIMPLE_INPUTS).collect::<Vec<_>>()));
     let results = Arc::new(Mutex::new(Vec::new()));
     let mut threads = Vec::new();
     for _ in 0..n {
@@ -1202,7 +1205,7 @@ fn simple_run_threads(n: usize, consume: fn(&SimpleQueue<Option<u32>>) -> Option
     }
     let mut results = results.lock().unwrap().clone();
     results.sort_unstable();
-    assert_eq!(results, (0..10_000).collect::<Vec<_>>());
+    assert_eq!(results, (0..SIMPLE_INPUTS).collect::<Vec<_>>());
     assert!(q.empty());
 }
 
@@ -1304,14 +1307,15 @@ fn priority_queue_many_items_sorted() {
     let q = PriorityQueue::new(0);
     let mut x: u64 = 12345;
     let mut all = Vec::new();
-    for _ in 0..2000 {
+    let n = if cfg!(miri) { 200 } else { 2000 };
+    for _ in 0..n {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let v = (x >> 40) % 500;
         all.push(v);
         q.put(v).unwrap();
     }
     all.sort_unstable();
-    let out: Vec<_> = (0..2000).map(|_| q.get().unwrap()).collect();
+    let out: Vec<_> = (0..n).map(|_| q.get().unwrap()).collect();
     assert_eq!(out, all);
 }
 

@@ -560,8 +560,8 @@ fn stress_never_more_holders_than_permits<S: Sem>() {
     // Many threads, four ways to take a permit, batched releases: never more holders than
     // permits, every permit back at the end.
     const PERMITS: usize = 3;
-    const THREADS: usize = 8;
-    const ROUNDS: usize = 2_000;
+    const THREADS: usize = if cfg!(miri) { 4 } else { 8 };
+    const ROUNDS: usize = if cfg!(miri) { 60 } else { 2_000 };
     let sem = Arc::new(S::make(PERMITS));
     let holders = Arc::new(AtomicUsize::new(0));
     let max_seen = Arc::new(AtomicUsize::new(0));
@@ -824,7 +824,7 @@ fn bounded_value_never_exceeds_initial_under_rogue_releases() {
                 assert!(s.value() <= INITIAL);
             }
         } else {
-            for _ in 0..2_000 {
+            for _ in 0..if cfg!(miri) { 50 } else { 2_000 } {
                 if s.try_acquire() {
                     assert!(s.value() <= INITIAL);
                     // Given back by hand: the rogues may have refilled it, then this is refused.

@@ -16,8 +16,10 @@ use std::time::Duration;
 
 use threading::{Lock, RLock};
 
-const THREADS: usize = 8;
-const ITERS: usize = 20_000;
+// Under Miri every basic block is interpreted: a few hundred steps per thread still mix the
+// fast path, spinning and parking, and keep the module to seconds.
+const THREADS: usize = if cfg!(miri) { 4 } else { 8 };
+const ITERS: usize = if cfg!(miri) { 200 } else { 20_000 };
 
 /// A counter whose increment is a non-atomic read-modify-write, plus an overlap detector.
 #[derive(Default)]
@@ -94,7 +96,7 @@ fn stress_lock_every_acquire_form_is_exclusive() {
 fn stress_lock_released_by_other_threads() {
     // The lock as a binary semaphore: whoever holds it hands it on, and a *different* thread
     // releases it. Each round one thread acquires (blocking) and another releases.
-    const ROUNDS: usize = 2_000;
+    const ROUNDS: usize = if cfg!(miri) { 50 } else { 2_000 };
     let lock = Arc::new(Lock::new());
     let handed = Arc::new(AtomicUsize::new(0));
     lock.acquire();

@@ -1,4 +1,5 @@
-//! `cargo xtask`: workspace automation (loom suite, tidy checks, benchmark report, soak, CI).
+//! `cargo xtask`: workspace automation (loom suite, Miri, ThreadSanitizer, tidy checks, benchmark
+//! report, soak, CI).
 //!
 //! Run `cargo xtask help` for the subcommands. Its one dependency is `plotters` (SVG backend
 //! only) for the bench chart, so it still builds in seconds.
@@ -7,9 +8,12 @@ mod bench;
 mod chart;
 mod json;
 mod loom;
+mod miri;
+mod nightly;
 mod rust_lex;
 mod soak;
 mod tidy;
+mod tsan;
 mod util;
 
 use std::process::ExitCode;
@@ -22,6 +26,16 @@ Commands:
   loom [--deep] [--bound N] [FILTER] [-- TEST-ARGS]
         Run every loom model (tests/loom) at preemption bound 2 (--deep: 3, --bound N: N) and
         print executions and time per model. FILTER selects models by name (e.g. `lock::`).
+  miri [--seeds N | --seeds A..B] [FILTER] [-- TEST-ARGS]
+        Run the integration tests under Miri (nightly, with the miri and rust-src components)
+        once per seed, seeds 0..4 by default (`-Zmiri-seed=S -Zmiri-strict-provenance`, then
+        $MIRIFLAGS), in target/miri, and print passed/failed and time per seed. FILTER selects
+        tests by name (e.g. `lock::`). Exits 2 if the nightly components are missing.
+  tsan [--runs N] [FILTER] [-- TEST-ARGS]
+        Run the integration tests under ThreadSanitizer (nightly with rust-src: -Zbuild-std,
+        --release, target/tsan) N times (default 1), with TSAN_OPTIONS halt_on_error=1,
+        second_deadlock_stack=1 and xtask/tsan.supp, then $TSAN_OPTIONS. Exits 2 if the
+        nightly components are missing. Neither miri nor tsan is part of `.ci/run`.
   tidy [--fix]
         Check the workspace rules (naming, no std::sync/parking_lot/loom/std::time::Instant in
         algorithm code, [lints] workspace = true, //! headers, no #[ignore], README mapping
@@ -58,6 +72,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         "loom" => loom::Options::parse(rest).and_then(|o| loom::run(&o)),
+        "miri" => miri::Options::parse(rest).and_then(|o| miri::run(&o)),
+        "tsan" => tsan::Options::parse(rest).and_then(|o| tsan::run(&o)),
         "tidy" => tidy::main(rest),
         "bench" => bench::Options::parse(rest).and_then(|o| bench::run(&o)),
         "soak" => soak::Options::parse(rest).and_then(|o| soak::run(&o)),

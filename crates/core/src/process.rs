@@ -27,7 +27,10 @@ pub type PanicFilter = fn(&std::panic::PanicHookInfo<'_>) -> bool;
 ///
 /// Returns whether `f` was registered. It is not run on `std::process::abort`, on a fatal
 /// signal, on `libc::_exit`, or when the process aborts on a panic. Platforms without `atexit`
-/// in this crate's dependencies (non-Unix) return `false`. Under loom: nothing, `true`.
+/// in this crate's dependencies (non-Unix) return `false`. Under loom: nothing, `true`. Under
+/// Miri, which does not implement `atexit` ("unsupported operation"): nothing, `false`, so a
+/// program run by Miri does not wait for its non-daemon threads at the end (Miri ends it when
+/// `main` returns).
 ///
 /// `f` is an `extern "C" fn`: it must not unwind (catch panics inside it).
 ///
@@ -40,13 +43,13 @@ pub type PanicFilter = fn(&std::panic::PanicHookInfo<'_>) -> bool;
 /// assert!(threading_core::process::at_exit(goodbye));
 /// ```
 pub fn at_exit(f: extern "C" fn()) -> bool {
-    #[cfg(all(unix, not(threading_loom)))]
+    #[cfg(all(unix, not(threading_loom), not(miri)))]
     {
         // SAFETY: `atexit` only stores the function pointer; `f` is a valid `extern "C" fn()`
         // for the whole life of the process (function items are never unloaded).
         unsafe { libc::atexit(f) == 0 }
     }
-    #[cfg(all(not(unix), not(threading_loom)))]
+    #[cfg(all(any(not(unix), miri), not(threading_loom)))]
     {
         let _ = f;
         false
