@@ -7,6 +7,7 @@ mod bench;
 mod chart;
 mod json;
 mod loom;
+mod mutants;
 mod rust_lex;
 mod tidy;
 mod util;
@@ -33,6 +34,17 @@ Commands:
         (<target>/bench-ratios.svg). FILTER selects crates or benches by name (`lock,rlock`);
         --runs N repeats everything N times and reports the median of the passes (for a noisy
         machine); --publish also writes both files to docs/, which the README links.
+  mutants [CRATE...] [--loom | --loom-only] [--list] [--report] [--bound N] [--timeout SECS]
+          [--min-timeout SECS]
+        cargo-mutants over the primitive crates (default: all, smallest first), one crate at a
+        time (-j 1, output in target/mutants/<crate>), with the integration tests of that
+        crate's module (plus its stress and unit tests) as the killers. --loom re-tests the
+        survivors with the crate's loom models (--cfg threading_loom, --profile loom,
+        LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass. Prints per crate
+        mutants, caught, missed (listed), unviable, timeouts and the score
+        caught/(caught+missed), timeouts counted as caught (also target/mutants/report.md).
+        --list only lists the mutants; --report only re-reads earlier results. Needs
+        `cargo install cargo-mutants --locked`.
   ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
   help  This text.
 ";
@@ -52,6 +64,7 @@ fn main() -> ExitCode {
         "loom" => loom::Options::parse(rest).and_then(|o| loom::run(&o)),
         "tidy" => tidy::main(rest),
         "bench" => bench::Options::parse(rest).and_then(|o| bench::run(&o)),
+        "mutants" => mutants::Options::parse(rest).and_then(|o| mutants::run(&o)),
         "ci" => ci(rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     };
