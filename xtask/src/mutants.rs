@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo mutants -p threading-<c> --test-package threading-tests[,threading-<c>] -j 1 \
-//!     --minimum-test-timeout 20 -o target/mutants/<c> \
+//!     --baseline skip --timeout <5 x baseline, at least 10 s> -o target/mutants/<c> \
 //!     -- --test integration [--lib] -- <c>:: stress_<c>_ [<module>:: ...] [--skip r<c>:: ...]
 //! ```
 //!
@@ -51,7 +51,7 @@ pub(crate) const PRIMITIVES: &[&str] = &[
 ];
 
 /// The default lower bound of cargo-mutants' automatic per-mutant test timeout, in seconds.
-pub(crate) const MIN_TEST_TIMEOUT: u64 = 20;
+pub(crate) const MIN_TEST_TIMEOUT: u64 = 10;
 
 /// The command line of `cargo xtask mutants`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub(crate) struct Options {
 }
 
 impl Default for Options {
-    /// Every primitive, no loom pass, automatic timeouts of at least 20 s, loom at bound 2.
+    /// Every primitive, no loom pass, automatic timeouts of at least 10 s, loom at bound 2.
     fn default() -> Self {
         Options {
             crates: Vec::new(),
