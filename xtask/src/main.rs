@@ -35,10 +35,10 @@ Commands:
         --runs N repeats everything N times and reports the median of the passes (for a noisy
         machine); --publish also writes both files to docs/, which the README links.
   mutants [CRATE...] [--loom | --loom-only] [--list] [--report] [--bound N] [--timeout SECS]
-          [--min-timeout SECS]
+          [--min-timeout SECS] [--jobs N]
         cargo-mutants over the primitive crates (default: all, smallest first), one crate at a
-        time (-j 1, output in target/mutants/<crate>), with the integration tests of that
-        crate's module (plus its stress and unit tests) as the killers. --loom re-tests the
+        time (-j 1, or --jobs N; output in target/mutants/<crate>), with the integration tests
+        of that crate's module (plus its stress and unit tests) as the killers. --loom re-tests the
         survivors with the crate's loom models (--cfg threading_loom, --profile loom,
         LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass. Prints per crate
         mutants, caught, missed (listed), unviable, timeouts and the score

@@ -70,8 +70,10 @@ pub(crate) struct Options {
     pub(crate) bound: u32,
     /// `--timeout` for cargo-mutants (every cargo command, in seconds); `None`: automatic.
     pub(crate) timeout: Option<u64>,
-    /// `--minimum-test-timeout`, in seconds.
+    /// The lower bound of the automatic per-mutant test timeout, in seconds.
     pub(crate) min_timeout: u64,
+    /// `cargo mutants -j`: mutants built and tested at once (each in its own scratch copy).
+    pub(crate) jobs: u64,
 }
 
 impl Default for Options {
@@ -86,13 +88,14 @@ impl Default for Options {
             bound: loom::CI_BOUND,
             timeout: None,
             min_timeout: MIN_TEST_TIMEOUT,
+            jobs: 1,
         }
     }
 }
 
 impl Options {
     /// Parses `[CRATE...] [--loom | --loom-only] [--list] [--report] [--bound N]
-    /// [--timeout SECS] [--min-timeout SECS]`.
+    /// [--timeout SECS] [--min-timeout SECS] [--jobs N]`.
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
         let mut o = Options::default();
         let mut it = args.iter();
@@ -111,6 +114,7 @@ impl Options {
                 }
                 "--timeout" => o.timeout = Some(number("--timeout")?),
                 "--min-timeout" => o.min_timeout = number("--min-timeout")?,
+                "--jobs" | "-j" => o.jobs = number("--jobs")?.max(1),
                 _ if a.starts_with('-') => {
                     return Err(format!(
                         "unknown option `{a}` for `mutants` (see `cargo xtask help`)"
@@ -419,7 +423,7 @@ impl Killers {
     ) -> Command {
         let mut cmd = Command::new(util::cargo());
         cmd.current_dir(util::workspace_root());
-        cmd.args(["mutants", "--package", &format!("threading-{c}"), "-j", "1"]);
+        cmd.args(["mutants", "--package", &format!("threading-{c}"), "-j", &o.jobs.to_string()]);
         cmd.arg("--test-package").arg(self.packages.join(","));
         for m in examine {
             cmd.arg("--re").arg(format!("^{}$", regex_escape(m)));
@@ -560,11 +564,13 @@ mod tests {
             "--min-timeout",
             "5",
             "--list",
+            "-j",
+            "2",
         ]))
         .unwrap();
         assert_eq!(o.crates, args(&["lock", "event"]));
         assert!(o.loom && o.list);
-        assert_eq!((o.bound, o.timeout, o.min_timeout), (1, Some(90), 5));
+        assert_eq!((o.bound, o.timeout, o.min_timeout, o.jobs), (1, Some(90), 5, 2));
     }
 
     #[test]
