@@ -591,3 +591,44 @@ fn lock_regression_failed_guard_acquire_does_not_release_the_lock() {
     holder.wait_for_finished();
     lock.release().expect("still held by the (exited) holder");
 }
+
+/// Two locks' waiters sleep in different parking-lot queues: a release wakes a waiter of its
+/// own lock. (Mutation testing: `Lock::key` returning a constant put every lock's sleepers in
+/// one queue; releasing `a` then woke `b`'s waiter, which parked again, and `a`'s waiter slept
+/// on with `a` free.)
+#[test]
+fn lock_release_wakes_a_waiter_of_this_lock_not_of_another() {
+    let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
+    a.acquire();
+    b.acquire();
+    // `b`'s waiter parks first, so a shared queue would hand `a`'s wake-up to it. "Parked"
+    // cannot be observed: like CPython's `wait_threads_blocked`, wait until the thread runs,
+    // then give it a moment to block.
+    let b_waiter = {
+        let b = Arc::clone(&b);
+        Bunch::new(1, false, move |_| {
+            b.acquire();
+            b.release().unwrap();
+        })
+    };
+    b_waiter.wait_for_started();
+    thread::sleep(SETTLE * 2);
+    let a_got = Arc::new(AtomicBool::new(false));
+    let a_waiter = {
+        let (a, got) = (Arc::clone(&a), Arc::clone(&a_got));
+        Bunch::new(1, false, move |_| {
+            if a.acquire_timeout(Duration::from_secs(5)) {
+                got.store(true, Ordering::SeqCst);
+                a.release().unwrap();
+            }
+        })
+    };
+    a_waiter.wait_for_started();
+    thread::sleep(SETTLE * 2);
+    a.release().unwrap();
+    a_waiter.wait_for_finished();
+    assert!(a_got.load(Ordering::SeqCst), "releasing `a` did not wake `a`'s waiter");
+    b.release().unwrap();
+    b_waiter.wait_for_finished();
+    assert!(!a.locked() && !b.locked());
+}
