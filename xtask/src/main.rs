@@ -34,13 +34,14 @@ Commands:
         (<target>/bench-ratios.svg). FILTER selects crates or benches by name (`lock,rlock`);
         --runs N repeats everything N times and reports the median of the passes (for a noisy
         machine); --publish also writes both files to docs/, which the README links.
-  mutants [CRATE...] [--loom | --loom-only] [--list] [--report] [--bound N] [--timeout SECS]
-          [--min-timeout SECS] [--jobs N]
+  mutants [CRATE...] [--retest] [--loom | --loom-only] [--list] [--report] [--bound N]
+          [--timeout SECS] [--min-timeout SECS] [--jobs N]
         cargo-mutants over the primitive crates (default: all, smallest first), one crate at a
         time (-j 1, or --jobs N; output in target/mutants/<crate>), with the integration tests
         of that crate's module (plus its stress and unit tests) as the killers. --loom re-tests the
         survivors with the crate's loom models (--cfg threading_loom, --profile loom,
-        LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass. Prints per crate
+        LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass; --retest re-tests
+        the survivors with the current integration tests (after adding tests for them). Prints per crate
         mutants, caught, missed (listed), unviable, timeouts and the score
         caught/(caught+missed), timeouts counted as caught (also target/mutants/report.md).
         --list only lists the mutants; --report only re-reads earlier results. Needs

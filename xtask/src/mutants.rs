@@ -16,7 +16,11 @@
 //! libtest filters are substrings, so a primitive whose name ends with another's (`rlock`,
 //! `lock`) is excluded with `--skip`.
 //!
-//! `--loom` then re-tests only the first pass's survivors (`--re '^<exact name>$'` per missed
+//! `--retest` re-tests only the first pass's survivors with the integration tests as they are
+//! now (after tests were added for them), output in `target/mutants/<c>-retest`; a kill there
+//! moves the mutant from missed to caught.
+//!
+//! `--loom` then re-tests only the remaining survivors (`--re '^<exact name>$'` per missed
 //! mutant; the whole crate if there was no first pass) with the loom binary as the killer:
 //! `RUSTFLAGS=--cfg threading_loom`, `--profile loom`, `LOOM_MAX_PREEMPTIONS` (default 2, the
 //! CI bound), tests `-- --test loom -- <c>::`, output in `target/mutants/<c>-loom`.
@@ -62,6 +66,9 @@ pub(crate) struct Options {
     pub(crate) loom: bool,
     /// Only the loom pass (on the survivors of an earlier first pass, else the whole crate).
     pub(crate) loom_only: bool,
+    /// Instead of a first pass, re-test the survivors of the earlier one with the current tests
+    /// (after adding tests that should kill them).
+    pub(crate) retest: bool,
     /// Only list the mutants (`cargo mutants --list`), run nothing.
     pub(crate) list: bool,
     /// Only print the table of earlier runs' results.
@@ -83,6 +90,7 @@ impl Default for Options {
             crates: Vec::new(),
             loom: false,
             loom_only: false,
+            retest: false,
             list: false,
             report_only: false,
             bound: loom::CI_BOUND,
@@ -94,7 +102,7 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Parses `[CRATE...] [--loom | --loom-only] [--list] [--report] [--bound N]
+    /// Parses `[CRATE...] [--retest] [--loom | --loom-only] [--list] [--report] [--bound N]
     /// [--timeout SECS] [--min-timeout SECS] [--jobs N]`.
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
         let mut o = Options::default();
@@ -107,6 +115,7 @@ impl Options {
             match a.as_str() {
                 "--loom" => o.loom = true,
                 "--loom-only" => o.loom_only = true,
+                "--retest" => o.retest = true,
                 "--list" => o.list = true,
                 "--report" => o.report_only = true,
                 "--bound" => {
@@ -245,6 +254,8 @@ pub(crate) struct Score {
     pub(crate) mutants: usize,
     /// Caught by the integration tests, plus survivors the loom models caught.
     pub(crate) caught: usize,
+    /// Of `caught`, how many survivors of the first pass a `--retest` caught (new tests).
+    pub(crate) retest_caught: usize,
     /// Of `caught`, how many only the loom models caught.
     pub(crate) loom_caught: usize,
     /// Survivors of both passes.
@@ -258,39 +269,38 @@ pub(crate) struct Score {
 }
 
 impl Score {
-    /// Combines the first pass with an optional loom pass over its survivors (or, with no first
-    /// pass, the loom pass alone).
-    pub(crate) fn combine(krate: &str, first: Option<&Outcome>, loom: Option<&Outcome>) -> Score {
+    /// Combines the first pass with the optional re-test and loom passes over its survivors
+    /// (or, with no first pass, takes the loom pass alone).
+    pub(crate) fn combine(
+        krate: &str,
+        first: Option<&Outcome>,
+        retest: Option<&Outcome>,
+        loom: Option<&Outcome>,
+    ) -> Score {
         let mut s = Score { krate: krate.to_owned(), ..Score::default() };
-        match (first, loom) {
-            (Some(f), loom) => {
-                s.mutants = f.total();
-                s.caught = f.caught.len();
-                s.unviable = f.unviable.len();
-                s.timeout = f.timeout.len();
-                s.missed = f.missed.clone();
-                if let Some(l) = loom {
-                    let killed: Vec<&String> = s
-                        .missed
-                        .iter()
-                        .filter(|m| l.caught.contains(m) || l.timeout.contains(m))
-                        .collect();
-                    s.loom_caught = killed.len();
-                    s.caught += s.loom_caught;
-                    s.missed.retain(|m| !(l.caught.contains(m) || l.timeout.contains(m)));
-                }
-            }
-            (None, Some(l)) => {
-                s.mutants = l.total();
-                s.caught = l.caught.len();
-                s.loom_caught = l.caught.len();
-                s.unviable = l.unviable.len();
-                s.timeout = l.timeout.len();
-                s.missed = l.missed.clone();
-            }
-            (None, None) => {}
+        let Some(f) = first.or(loom) else { return s };
+        s.mutants = f.total();
+        s.caught = f.caught.len();
+        s.unviable = f.unviable.len();
+        s.timeout = f.timeout.len();
+        s.missed = f.missed.clone();
+        if first.is_none() {
+            s.loom_caught = s.caught;
+            return s;
         }
+        s.retest_caught = s.kill(retest);
+        s.loom_caught = s.kill(loom);
         s
+    }
+
+    /// Moves the survivors that `later` caught (or timed out on) to `caught`; how many.
+    fn kill(&mut self, later: Option<&Outcome>) -> usize {
+        let Some(l) = later else { return 0 };
+        let before = self.missed.len();
+        self.missed.retain(|m| !(l.caught.contains(m) || l.timeout.contains(m)));
+        let killed = before - self.missed.len();
+        self.caught += killed;
+        killed
     }
 
     /// caught / (caught + missed), timeouts counted as caught; `None` with no viable mutant.
@@ -307,22 +317,24 @@ pub(crate) fn report(scores: &[Score]) -> String {
     let _ = writeln!(
         out,
         "cargo-mutants results (score = caught / (caught + missed); a timeout counts as caught; \
-         \"loom\" = survivors of the integration tests that the loom models caught):\n"
+         \"retest\" = survivors caught by tests added since (`--retest`), \"loom\" = survivors \
+         caught by the loom models):\n"
     );
     let _ = writeln!(
         out,
-        "| crate | mutants | caught | (loom) | missed | unviable | timeout | score | wall |"
+        "| crate | mutants | caught | (retest) | (loom) | missed | unviable | timeout | score | wall |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for s in scores {
         let score = s.score().map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
         let wall = s.wall.map_or("-".to_owned(), |w| format!("{:.0}s", w.as_secs_f64()));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {score} | {wall} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {score} | {wall} |",
             s.krate,
             s.mutants,
             s.caught,
+            s.retest_caught,
             s.loom_caught,
             s.missed.len(),
             s.unviable,
@@ -338,9 +350,11 @@ pub(crate) fn report(scores: &[Score]) -> String {
     out
 }
 
-/// Where crate `c`'s first pass (`loom == false`) or loom pass writes its `mutants.out`.
-pub(crate) fn out_dir(target: &Path, c: &str, loom: bool) -> PathBuf {
-    target.join("mutants").join(if loom { format!("{c}-loom") } else { c.to_owned() })
+/// Where crate `c`'s `pass` (`""` for the first, `"retest"`, `"loom"`) writes its
+/// `mutants.out`: `target/mutants/<c>[-<pass>]`.
+pub(crate) fn out_dir(target: &Path, c: &str, pass: &str) -> PathBuf {
+    let name = if pass.is_empty() { c.to_owned() } else { format!("{c}-{pass}") };
+    target.join("mutants").join(name)
 }
 
 /// What one pass tests: the packages, the `cargo test` arguments and the libtest arguments,
@@ -487,7 +501,8 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
     let target = util::target_dir();
     let mut scores = Vec::new();
     for c in &o.crates {
-        let (first_dir, loom_dir) = (out_dir(&target, c, false), out_dir(&target, c, true));
+        let first_dir = out_dir(&target, c, "");
+        let (retest_dir, loom_dir) = (out_dir(&target, c, "retest"), out_dir(&target, c, "loom"));
         let units = unit_test_modules(&root.join("crates").join(c).join("src"));
         let (first, lk) = (Killers::integration(c, &units), Killers::loom(c, o.bound));
         let started = Instant::now();
@@ -496,14 +511,28 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
             continue;
         }
         if !o.report_only {
-            if !o.loom_only {
+            if o.retest {
+                // The survivors of the first pass, against the tests as they are now.
+                let survivors = Outcome::read(&first_dir).map(|f| f.missed).unwrap_or_default();
+                let _ = std::fs::remove_dir_all(retest_dir.join("mutants.out"));
+                if !survivors.is_empty() {
+                    let timeout = test_timeout(o, run_baseline(&first, &root)?);
+                    std::fs::create_dir_all(&retest_dir).map_err(|e| e.to_string())?;
+                    run_mutants(first.mutants(o, c, &retest_dir, &survivors, timeout))?;
+                }
+            } else if !o.loom_only {
                 let timeout = test_timeout(o, run_baseline(&first, &root)?);
                 std::fs::create_dir_all(&first_dir).map_err(|e| e.to_string())?;
                 run_mutants(first.mutants(o, c, &first_dir, &[], timeout))?;
+                // A fresh first pass makes earlier follow-up passes meaningless.
+                let _ = std::fs::remove_dir_all(retest_dir.join("mutants.out"));
             }
             if o.loom || o.loom_only {
-                let survivors = Outcome::read(&first_dir).map(|f| f.missed);
-                // A stale loom result must not be folded into a fresh first pass.
+                let first_out = Outcome::read(&first_dir);
+                let retest_out = Outcome::read(&retest_dir);
+                let survivors = first_out
+                    .as_ref()
+                    .map(|f| Score::combine(c, Some(f), retest_out.as_ref(), None).missed);
                 let _ = std::fs::remove_dir_all(loom_dir.join("mutants.out"));
                 if survivors.as_ref().is_none_or(|s| !s.is_empty()) {
                     let timeout = test_timeout(o, run_baseline(&lk, &root)?);
@@ -511,10 +540,13 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
                     let examine = survivors.unwrap_or_default();
                     run_mutants(lk.mutants(o, c, &loom_dir, &examine, timeout))?;
                 }
+            } else if !o.retest {
+                let _ = std::fs::remove_dir_all(loom_dir.join("mutants.out"));
             }
         }
-        let (f, l) = (Outcome::read(&first_dir), Outcome::read(&loom_dir));
-        let mut s = Score::combine(c, f.as_ref(), l.as_ref());
+        let (f, r, l) =
+            (Outcome::read(&first_dir), Outcome::read(&retest_dir), Outcome::read(&loom_dir));
+        let mut s = Score::combine(c, f.as_ref(), r.as_ref(), l.as_ref());
         if !o.report_only {
             s.wall = Some(started.elapsed());
         }
@@ -566,10 +598,11 @@ mod tests {
             "--list",
             "-j",
             "2",
+            "--retest",
         ]))
         .unwrap();
         assert_eq!(o.crates, args(&["lock", "event"]));
-        assert!(o.loom && o.list);
+        assert!(o.loom && o.list && o.retest);
         assert_eq!((o.bound, o.timeout, o.min_timeout, o.jobs), (1, Some(90), 5, 2));
     }
 
@@ -624,22 +657,34 @@ mod tests {
     fn score_counts_timeouts_and_loom_kills_as_caught() {
         let first = outcome(&["a", "b"], &["m1", "m2", "m3"], &["t"], &["u"]);
         let loom = outcome(&["m1"], &["m3"], &["m2"], &[]);
-        let s = Score::combine("lock", Some(&first), Some(&loom));
+        let s = Score::combine("lock", Some(&first), None, Some(&loom));
         assert_eq!((s.mutants, s.caught, s.loom_caught, s.timeout, s.unviable), (7, 4, 2, 1, 1));
         assert_eq!(s.missed, args(&["m3"]));
         assert_eq!(s.score(), Some(5.0 / 6.0));
-        let alone = Score::combine("lock", Some(&first), None);
+        let alone = Score::combine("lock", Some(&first), None, None);
         assert_eq!((alone.caught, alone.missed.len()), (2, 3));
-        assert_eq!(Score::combine("x", None, None).score(), None);
+        assert_eq!(Score::combine("x", None, None, None).score(), None);
+        let only_loom = Score::combine("x", None, None, Some(&loom));
+        assert_eq!((only_loom.mutants, only_loom.loom_caught, only_loom.missed.len()), (3, 1, 1));
+    }
+
+    #[test]
+    fn retest_kills_before_loom() {
+        let first = outcome(&["a"], &["m1", "m2", "m3"], &[], &[]);
+        let retest = outcome(&["m1"], &["m2", "m3"], &[], &[]);
+        let loom = outcome(&["m2", "m1"], &["m3"], &[], &[]);
+        let s = Score::combine("lock", Some(&first), Some(&retest), Some(&loom));
+        assert_eq!((s.caught, s.retest_caught, s.loom_caught), (3, 1, 1));
+        assert_eq!(s.missed, args(&["m3"]));
     }
 
     #[test]
     fn report_lists_survivors() {
         let first = outcome(&["a"], &["crates/lock/src/lock.rs:1:2: replace f with ()"], &[], &[]);
-        let mut s = Score::combine("lock", Some(&first), None);
+        let mut s = Score::combine("lock", Some(&first), None, None);
         s.wall = Some(Duration::from_secs(61));
         let r = report(&[s]);
-        assert!(r.contains("| lock | 2 | 1 | 0 | 1 | 0 | 0 | 50.0% | 61s |"), "{r}");
+        assert!(r.contains("| lock | 2 | 1 | 0 | 0 | 1 | 0 | 0 | 50.0% | 61s |"), "{r}");
         assert!(
             r.contains("missed in lock:\n- crates/lock/src/lock.rs:1:2: replace f with ()"),
             "{r}"
