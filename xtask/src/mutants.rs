@@ -23,7 +23,9 @@
 //! `--loom` then re-tests only the remaining survivors (`--re '^<exact name>$'` per missed
 //! mutant; the whole crate if there was no first pass) with the loom binary as the killer:
 //! `RUSTFLAGS=--cfg threading_loom`, `--profile loom`, `LOOM_MAX_PREEMPTIONS` (default 2, the
-//! CI bound), tests `-- --test loom -- <c>::`, output in `target/mutants/<c>-loom`.
+//! CI bound), tests `-- --test loom -- <c>::`, output in `target/mutants/<c>-loom`, builds in
+//! `target/mutants/loom-build` with `CARGO_PROFILE_LOOM_INCREMENTAL=true` (a release rebuild of
+//! every crate above the mutated one per mutant would dominate the run).
 //!
 //! Results are read back from `mutants.out/{caught,missed,timeout,unviable}.txt`. The score is
 //! caught / (caught + missed), where a timeout counts as caught (the mutant made the tests hang,
@@ -400,6 +402,12 @@ impl Killers {
             // cargo-mutants derives CARGO_ENCODED_RUSTFLAGS from RUSTFLAGS itself.
             cmd.env_remove("CARGO_ENCODED_RUSTFLAGS");
             cmd.env("LOOM_MAX_PREEMPTIONS", bound.to_string());
+            // One target directory for the baseline and every scratch copy, so the registry
+            // dependencies (loom, tracing, ...) are built once, not once per run; and
+            // incremental, so a mutant rebuilds only what the mutation touched, not every
+            // crate above it from scratch at release speed.
+            cmd.env("CARGO_TARGET_DIR", loom_build_dir());
+            cmd.env("CARGO_PROFILE_LOOM_INCREMENTAL", "true");
         }
     }
 
@@ -412,8 +420,7 @@ impl Killers {
             cmd.args(["-p", p]);
         }
         if self.loom.is_some() {
-            cmd.args(["--profile", "loom"])
-                .env("CARGO_TARGET_DIR", util::target_dir().join("loom"));
+            cmd.args(["--profile", "loom"]);
         }
         cmd.args(&self.cargo_test);
         if no_run {
@@ -458,6 +465,12 @@ impl Killers {
         self.env(&mut cmd);
         cmd
     }
+}
+
+/// The target directory of the loom pass (not `target/loom`: the scratch copies' builds would
+/// replace the artifacts `cargo xtask loom` keeps there).
+fn loom_build_dir() -> PathBuf {
+    util::target_dir().join("mutants").join("loom-build")
 }
 
 /// Owned arguments from literals.
