@@ -601,30 +601,31 @@ fn lock_release_wakes_a_waiter_of_this_lock_not_of_another() {
     let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
     a.acquire();
     b.acquire();
-    // `b`'s waiter parks first, so a shared queue would hand `a`'s wake-up to it. "Parked"
-    // cannot be observed: like CPython's `wait_threads_blocked`, wait until the thread runs,
-    // then give it a moment to block.
+    // `b`'s waiters park first, so a shared queue would hand `a`'s wake-up to one of them.
+    // "Parked" cannot be observed: like CPython's `wait_threads_blocked`, wait until the
+    // threads run, then give them a moment to block (several of them, and a generous moment,
+    // so that on a loaded machine at least one is asleep before `a`'s waiter).
     let b_waiter = {
         let b = Arc::clone(&b);
-        Bunch::new(1, false, move |_| {
+        Bunch::new(3, false, move |_| {
             b.acquire();
             b.release().unwrap();
         })
     };
     b_waiter.wait_for_started();
-    thread::sleep(SETTLE * 2);
+    thread::sleep(SETTLE * 6);
     let a_got = Arc::new(AtomicBool::new(false));
     let a_waiter = {
         let (a, got) = (Arc::clone(&a), Arc::clone(&a_got));
         Bunch::new(1, false, move |_| {
-            if a.acquire_timeout(Duration::from_secs(5)) {
+            if a.acquire_timeout(Duration::from_secs(3)) {
                 got.store(true, Ordering::SeqCst);
                 a.release().unwrap();
             }
         })
     };
     a_waiter.wait_for_started();
-    thread::sleep(SETTLE * 2);
+    thread::sleep(SETTLE * 4);
     a.release().unwrap();
     a_waiter.wait_for_finished();
     assert!(a_got.load(Ordering::SeqCst), "releasing `a` did not wake `a`'s waiter");
