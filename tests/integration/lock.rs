@@ -628,8 +628,9 @@ fn lock_release_wakes_a_waiter_of_this_lock_not_of_another() {
     thread::sleep(SETTLE * 4);
     a.release().unwrap();
     a_waiter.wait_for_finished();
-    assert!(a_got.load(Ordering::SeqCst), "releasing `a` did not wake `a`'s waiter");
+    // Let `b`'s waiters finish before asserting, so a failure fails instead of hanging.
     b.release().unwrap();
     b_waiter.wait_for_finished();
+    assert!(a_got.load(Ordering::SeqCst), "releasing `a` did not wake `a`'s waiter");
     assert!(!a.locked() && !b.locked());
 }
