@@ -313,26 +313,70 @@ impl Score {
     }
 }
 
-/// The markdown report: one table, then the survivors per crate.
-pub(crate) fn report(scores: &[Score]) -> String {
+/// The file of survivors judged equivalent (no observable behaviour change), with reasons.
+pub(crate) const EQUIVALENT_FILE: &str = ".cargo/mutants-equivalent.txt";
+
+/// A mutant name without its `:line:col` (`crates/lock/src/lock.rs: replace | with ^ in f`),
+/// so the list of equivalent mutants survives edits elsewhere in the file.
+pub(crate) fn without_line_col(name: &str) -> String {
+    let Some((head, tail)) = name.split_once(": ") else { return name.to_owned() };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit());
+    let mut parts = head.rsplitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(col), Some(line), Some(path)) if digits(col) && digits(line) => {
+            format!("{path}: {tail}")
+        }
+        _ => name.to_owned(),
+    }
+}
+
+/// Parses the equivalent-mutant list: `NAME-WITHOUT-LINE-COL -- reason` per line; `#` starts
+/// a comment line. Returns (name, reason) pairs.
+pub(crate) fn parse_equivalents(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once(" -- ") {
+            Some((name, reason)) => (name.trim().to_owned(), reason.trim().to_owned()),
+            None => (l.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+/// The reason `m` is listed as equivalent, if it is.
+fn equivalent_reason<'a>(m: &str, equivalents: &'a [(String, String)]) -> Option<&'a str> {
+    let key = without_line_col(m);
+    equivalents.iter().find(|(n, _)| *n == key).map(|(_, r)| r.as_str())
+}
+
+/// The markdown report: one table, then the survivors per crate, the ones listed in
+/// `equivalents` (see [`EQUIVALENT_FILE`]) apart with their reasons. The last score leaves
+/// the equivalent survivors out of the viable mutants.
+pub(crate) fn report(scores: &[Score], equivalents: &[(String, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "cargo-mutants results (score = caught / (caught + missed); a timeout counts as caught; \
          \"retest\" = survivors caught by tests added since (`--retest`), \"loom\" = survivors \
-         caught by the loom models):\n"
+         caught by the loom models; \"equiv.\" = survivors listed in {EQUIVALENT_FILE}, left \
+         out of the last score):\n"
     );
     let _ = writeln!(
         out,
-        "| crate | mutants | caught | (retest) | (loom) | missed | unviable | timeout | score | wall |"
+        "| crate | mutants | caught | (retest) | (loom) | missed | (equiv.) | unviable | timeout \
+         | score | wall | score w/o equiv. |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
     for s in scores {
-        let score = s.score().map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
+        let equiv = s.missed.iter().filter(|m| equivalent_reason(m, equivalents).is_some()).count();
+        let killed = s.caught + s.timeout;
+        let real = killed + s.missed.len() - equiv;
+        let without = (real > 0).then(|| killed as f64 / real as f64);
         let wall = s.wall.map_or("-".to_owned(), |w| format!("{:.0}s", w.as_secs_f64()));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {score} | {wall} |",
+            "| {} | {} | {} | {} | {} | {} | {equiv} | {} | {} | {} | {wall} | {} |",
             s.krate,
             s.mutants,
             s.caught,
@@ -340,13 +384,26 @@ pub(crate) fn report(scores: &[Score]) -> String {
             s.loom_caught,
             s.missed.len(),
             s.unviable,
-            s.timeout
+            s.timeout,
+            pct(s.score()),
+            pct(without),
         );
     }
     for s in scores.iter().filter(|s| !s.missed.is_empty()) {
-        let _ = writeln!(out, "\nmissed in {}:", s.krate);
-        for m in &s.missed {
-            let _ = writeln!(out, "- {m}");
+        let (equiv, real): (Vec<&String>, Vec<&String>) =
+            s.missed.iter().partition(|m| equivalent_reason(m, equivalents).is_some());
+        if !real.is_empty() {
+            let _ = writeln!(out, "\nmissed in {}:", s.krate);
+            for m in real {
+                let _ = writeln!(out, "- {m}");
+            }
+        }
+        if !equiv.is_empty() {
+            let _ = writeln!(out, "\nmissed in {}, equivalent:", s.krate);
+            for m in equiv {
+                let reason = equivalent_reason(m, equivalents).unwrap_or_default();
+                let _ = writeln!(out, "- {m}: {reason}");
+            }
         }
     }
     out
@@ -568,7 +625,10 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
     if o.list {
         return Ok(());
     }
-    let table = report(&scores);
+    let equivalents = std::fs::read_to_string(root.join(EQUIVALENT_FILE))
+        .map(|t| parse_equivalents(&t))
+        .unwrap_or_default();
+    let table = report(&scores, &equivalents);
     println!("\n{table}");
     let path = target.join("mutants").join("report.md");
     match std::fs::write(&path, &table) {
@@ -696,12 +756,35 @@ mod tests {
         let first = outcome(&["a"], &["crates/lock/src/lock.rs:1:2: replace f with ()"], &[], &[]);
         let mut s = Score::combine("lock", Some(&first), None, None);
         s.wall = Some(Duration::from_secs(61));
-        let r = report(&[s]);
-        assert!(r.contains("| lock | 2 | 1 | 0 | 0 | 1 | 0 | 0 | 50.0% | 61s |"), "{r}");
+        let r = report(std::slice::from_ref(&s), &[]);
+        assert!(
+            r.contains("| lock | 2 | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 50.0% | 61s | 50.0% |"),
+            "{r}"
+        );
         assert!(
             r.contains("missed in lock:\n- crates/lock/src/lock.rs:1:2: replace f with ()"),
             "{r}"
         );
+        let equiv = parse_equivalents("# c\n\ncrates/lock/src/lock.rs: replace f with () -- why\n");
+        let r = report(&[s], &equiv);
+        assert!(
+            r.contains("| lock | 2 | 1 | 0 | 0 | 1 | 1 | 0 | 0 | 50.0% | 61s | 100.0% |"),
+            "{r}"
+        );
+        assert!(
+            r.contains("equivalent:\n- crates/lock/src/lock.rs:1:2: replace f with (): why"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn line_and_column_are_stripped() {
+        assert_eq!(
+            without_line_col("crates/a/src/b.rs:12:3: replace | with ^ in F::g"),
+            "crates/a/src/b.rs: replace | with ^ in F::g"
+        );
+        assert_eq!(without_line_col("no location here"), "no location here");
+        assert_eq!(without_line_col("a.rs:x:1: y"), "a.rs:x:1: y");
     }
 
     #[test]
