@@ -38,14 +38,15 @@ Commands:
           [--timeout SECS] [--min-timeout SECS] [--jobs N]
         cargo-mutants over the primitive crates (default: all, smallest first), one crate at a
         time (-j 1, or --jobs N; output in target/mutants/<crate>), with the integration tests
-        of that crate's module (plus its stress and unit tests) as the killers. --loom re-tests the
-        survivors with the crate's loom models (--cfg threading_loom, --profile loom,
-        LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass; --retest re-tests
-        the survivors with the current integration tests (after adding tests for them). Prints per crate
-        mutants, caught, missed (listed), unviable, timeouts and the score
-        caught/(caught+missed), timeouts counted as caught (also target/mutants/report.md).
-        --list only lists the mutants; --report only re-reads earlier results. Needs
-        `cargo install cargo-mutants --locked`.
+        of that crate's module (plus its stress and unit tests) as the killers. --retest
+        re-tests the survivors with the current tests (after adding tests for them); --loom
+        re-tests the remaining survivors with the crate's loom models (--cfg threading_loom,
+        --profile loom, LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass.
+        Prints per crate mutants, caught, missed (listed; the ones in
+        .cargo/mutants-equivalent.txt apart, with their reasons), unviable, timeouts and the
+        score caught/(caught+missed), timeouts counted as caught, also without the equivalent
+        survivors (written to target/mutants/report.md). --list only lists the mutants;
+        --report only re-reads earlier results. Needs `cargo install cargo-mutants --locked`.
   ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
   help  This text.
 ";
