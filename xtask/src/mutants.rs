@@ -24,7 +24,8 @@
 //! mutant; the whole crate if there was no first pass) with the loom binary as the killer:
 //! `RUSTFLAGS=--cfg threading_loom`, `--profile loom`, `LOOM_MAX_PREEMPTIONS` (default 2, the
 //! CI bound), tests `-- --test loom -- <c>::`, output in `target/mutants/<c>-loom`, builds in
-//! `target/mutants/loom-build` with `CARGO_PROFILE_LOOM_INCREMENTAL=true` (a release rebuild of
+//! `target/mutants/loom-build` (the scratch copies only; the baseline builds in `target/loom`,
+//! as `cargo xtask loom` does) with `CARGO_PROFILE_LOOM_INCREMENTAL=true` (a release rebuild of
 //! every crate above the mutated one per mutant would dominate the run).
 //!
 //! Results are read back from `mutants.out/{caught,missed,timeout,unviable}.txt`. The score is
@@ -459,11 +460,8 @@ impl Killers {
             // cargo-mutants derives CARGO_ENCODED_RUSTFLAGS from RUSTFLAGS itself.
             cmd.env_remove("CARGO_ENCODED_RUSTFLAGS");
             cmd.env("LOOM_MAX_PREEMPTIONS", bound.to_string());
-            // One target directory for the baseline and every scratch copy, so the registry
-            // dependencies (loom, tracing, ...) are built once, not once per run; and
-            // incremental, so a mutant rebuilds only what the mutation touched, not every
-            // crate above it from scratch at release speed.
-            cmd.env("CARGO_TARGET_DIR", loom_build_dir());
+            // Incremental, so a mutant rebuilds only what the mutation touched, not every crate
+            // above it from scratch at release speed.
             cmd.env("CARGO_PROFILE_LOOM_INCREMENTAL", "true");
         }
     }
@@ -476,8 +474,14 @@ impl Killers {
         for p in &self.packages {
             cmd.args(["-p", p]);
         }
+        self.env(&mut cmd);
         if self.loom.is_some() {
-            cmd.args(["--profile", "loom"]);
+            // The real tree builds where `cargo xtask loom` does. Never in `loom_build_dir`:
+            // cargo's freshness check is by mtime, and the artifacts a scratch copy left there
+            // (of its last mutant, with the same relative paths) are newer than the real
+            // sources, so cargo would run the baseline on a mutated crate.
+            cmd.args(["--profile", "loom"])
+                .env("CARGO_TARGET_DIR", util::target_dir().join("loom"));
         }
         cmd.args(&self.cargo_test);
         if no_run {
@@ -485,7 +489,6 @@ impl Killers {
         } else {
             cmd.arg("--").args(&self.libtest);
         }
-        self.env(&mut cmd);
         cmd
     }
 
@@ -515,11 +518,14 @@ impl Killers {
             cmd.args(["--baseline", "skip", "--timeout", &timeout.to_string()]);
             cmd.arg("--output").arg(out);
         }
+        self.env(&mut cmd);
         if self.loom.is_some() {
-            cmd.args(["--profile", "loom"]);
+            // One target directory for every scratch copy, so the registry dependencies
+            // (loom, tracing, ...) are built once, not once per run. Only scratch copies build
+            // here: each is copied fresh, so its sources are newer than any artifact there.
+            cmd.args(["--profile", "loom"]).env("CARGO_TARGET_DIR", loom_build_dir());
         }
         cmd.arg("--").args(&self.cargo_test).arg("--").args(&self.libtest);
-        self.env(&mut cmd);
         cmd
     }
 }
