@@ -627,3 +627,23 @@ fn bar_builder_is_send_and_barrier_is_send_sync_unwind_safe() {
     });
     assert_eq!(indices, HashSet::from([0, 1]));
 }
+
+/// `reset` of an idle barrier (nobody waiting, not broken) changes nothing: it is not broken,
+/// and the next round forms as usual with the same indices. (Mutation testing: treating the
+/// idle barrier as one with waiters put it into the resetting phase with nobody left to finish
+/// the reset.)
+#[test]
+fn bar_reset_of_an_idle_barrier_is_a_no_op() {
+    let barrier = Arc::new(Barrier::builder(2).timeout(DEFAULT_TIMEOUT).build());
+    barrier.reset();
+    assert!(!barrier.broken());
+    assert_eq!(barrier.n_waiting(), 0);
+    let b = Arc::clone(&barrier);
+    let other = thread::spawn(move || b.wait());
+    let mine = barrier.wait();
+    let theirs = other.join().unwrap();
+    let mut got = [mine.expect("round after reset"), theirs.expect("round after reset")];
+    got.sort_unstable();
+    assert_eq!(got, [0, 1]);
+    assert!(!barrier.broken());
+}

@@ -494,3 +494,27 @@ fn evt_stress_pulses_and_timed_waits() {
     bunch.wait_for_finished();
     assert!(e.is_set());
 }
+
+/// Two events' waiters sleep in different parking-lot queues: a `set` wakes the waiters of its
+/// own event only. (Mutation testing: `Event::key` returning a constant put every event's
+/// sleepers in one queue, and `a.set()` woke `b`'s timed waiter, which returned `true`.)
+#[test]
+fn evt_set_wakes_only_its_own_events_waiters() {
+    let (a, b) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    let b_result = results();
+    let b_waiter = {
+        let (b, r) = (Arc::clone(&b), Arc::clone(&b_result));
+        Bunch::new(1, false, move |_| push(&r, b.wait_timeout(SHORT * 3)))
+    };
+    let a_waiter = {
+        let a = Arc::clone(&a);
+        Bunch::new(1, false, move |_| a.wait())
+    };
+    wait_threads_blocked(&b_waiter, 5);
+    wait_threads_blocked(&a_waiter, 5);
+    a.set(); // slow path: `a` has a parked waiter
+    a_waiter.wait_for_finished();
+    b_waiter.wait_for_finished();
+    assert_eq!(take(&b_result), [false], "b's waiter saw a set of another event");
+    assert!(!b.is_set());
+}

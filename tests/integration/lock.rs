@@ -591,3 +591,46 @@ fn lock_regression_failed_guard_acquire_does_not_release_the_lock() {
     holder.wait_for_finished();
     lock.release().expect("still held by the (exited) holder");
 }
+
+/// Two locks' waiters sleep in different parking-lot queues: a release wakes a waiter of its
+/// own lock. (Mutation testing: `Lock::key` returning a constant put every lock's sleepers in
+/// one queue; releasing `a` then woke `b`'s waiter, which parked again, and `a`'s waiter slept
+/// on with `a` free.)
+#[test]
+fn lock_release_wakes_a_waiter_of_this_lock_not_of_another() {
+    let (a, b) = (Arc::new(Lock::new()), Arc::new(Lock::new()));
+    a.acquire();
+    b.acquire();
+    // `b`'s waiters park first, so a shared queue would hand `a`'s wake-up to one of them.
+    // "Parked" cannot be observed: like CPython's `wait_threads_blocked`, wait until the
+    // threads run, then give them a moment to block (several of them, and a generous moment,
+    // so that on a loaded machine at least one is asleep before `a`'s waiter).
+    let b_waiter = {
+        let b = Arc::clone(&b);
+        Bunch::new(3, false, move |_| {
+            b.acquire();
+            b.release().unwrap();
+        })
+    };
+    b_waiter.wait_for_started();
+    thread::sleep(SETTLE * 6);
+    let a_got = Arc::new(AtomicBool::new(false));
+    let a_waiter = {
+        let (a, got) = (Arc::clone(&a), Arc::clone(&a_got));
+        Bunch::new(1, false, move |_| {
+            if a.acquire_timeout(Duration::from_secs(3)) {
+                got.store(true, Ordering::SeqCst);
+                a.release().unwrap();
+            }
+        })
+    };
+    a_waiter.wait_for_started();
+    thread::sleep(SETTLE * 4);
+    a.release().unwrap();
+    a_waiter.wait_for_finished();
+    // Let `b`'s waiters finish before asserting, so a failure fails instead of hanging.
+    b.release().unwrap();
+    b_waiter.wait_for_finished();
+    assert!(a_got.load(Ordering::SeqCst), "releasing `a` did not wake `a`'s waiter");
+    assert!(!a.locked() && !b.locked());
+}

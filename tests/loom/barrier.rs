@@ -180,3 +180,29 @@ fn abort_races_action() {
         assert!(barrier.broken());
     });
 }
+
+/// `abort` then `reset` while the aborted waiter may still be inside `wait`: the waiter gets
+/// the error whether it leaves before or after the reset, and the barrier then forms a fresh
+/// round of two. (Mutation testing: repairing a broken barrier at once although a thread of
+/// the broken round had not left yet made that thread see a new generation and return an
+/// index, as if its round had tripped.)
+#[test]
+fn abort_then_reset_while_the_waiter_leaves() {
+    check("barrier::abort_then_reset_while_the_waiter_leaves", || {
+        let barrier = Arc::new(Barrier::new(2));
+        let b = barrier.clone();
+        let t = thread::spawn(move || b.wait());
+        while barrier.n_waiting() == 0 {
+            thread::yield_now();
+        }
+        barrier.abort();
+        barrier.reset();
+        assert_eq!(t.join().unwrap(), Err(BrokenBarrierError));
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.broken());
+        let b = barrier.clone();
+        let t = thread::spawn(move || b.wait());
+        let mine = barrier.wait().unwrap();
+        assert_eq!(mine + t.join().unwrap().unwrap(), 1);
+    });
+}

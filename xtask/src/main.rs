@@ -10,6 +10,7 @@ mod json;
 mod loom;
 mod miri;
 mod nightly;
+mod mutants;
 mod rust_lex;
 mod soak;
 mod tidy;
@@ -55,6 +56,19 @@ Commands:
         throughout, lost wake-ups and deadlocks detected by a monitor, which also quiesces
         the run every Q ms (default 1000; 0: never) to tell a lost wake-up from starvation.
         Prints a report per workload; fails on any failure.
+  mutants [CRATE...] [--retest] [--loom | --loom-only] [--list] [--report] [--bound N]
+          [--timeout SECS] [--min-timeout SECS] [--jobs N]
+        cargo-mutants over the primitive crates (default: all, smallest first), one crate at a
+        time (-j 1, or --jobs N; output in target/mutants/<crate>), with the integration tests
+        of that crate's module (plus its stress and unit tests) as the killers. --retest
+        re-tests the survivors with the current tests (after adding tests for them); --loom
+        re-tests the remaining survivors with the crate's loom models (--cfg threading_loom,
+        --profile loom, LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass.
+        Prints per crate mutants, caught, missed (listed; the ones in
+        .cargo/mutants-equivalent.txt apart, with their reasons), unviable, timeouts and the
+        score caught/(caught+missed), timeouts counted as caught, also without the equivalent
+        survivors (written to target/mutants/report.md). --list only lists the mutants;
+        --report only re-reads earlier results. Needs `cargo install cargo-mutants --locked`.
   ci    What .ci/run does: `cargo test --workspace`, then `cargo xtask loom`.
   help  This text.
 ";
@@ -77,6 +91,7 @@ fn main() -> ExitCode {
         "tidy" => tidy::main(rest),
         "bench" => bench::Options::parse(rest).and_then(|o| bench::run(&o)),
         "soak" => soak::Options::parse(rest).and_then(|o| soak::run(&o)),
+        "mutants" => mutants::Options::parse(rest).and_then(|o| mutants::run(&o)),
         "ci" => ci(rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     };
