@@ -37,29 +37,16 @@ impl Default for Options {
 impl Options {
     /// Parses `[--deep] [--bound N] [FILTER] [-- extra test args]`.
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
-        let mut o = Options::default();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--deep" => o.bound = DEEP_BOUND,
-                "--bound" => {
-                    let n = it.next().ok_or("`--bound` needs a number")?;
-                    o.bound = parse_bound(n)?;
-                }
-                "--" => {
-                    o.extra = it.by_ref().cloned().collect();
-                }
-                _ if a.starts_with("--bound=") => o.bound = parse_bound(&a["--bound=".len()..])?,
-                _ if a.starts_with('-') => {
-                    return Err(format!(
-                        "unknown option `{a}` for `loom` (see `cargo xtask help`)"
-                    ));
-                }
-                _ if o.filter.is_none() => o.filter = Some(a.clone()),
-                _ => return Err(format!("`loom` takes one FILTER, got a second: `{a}`")),
+        let mut bound = CI_BOUND;
+        let rest = util::parse_test_args("loom", args, |name, value| {
+            match name {
+                "--deep" => bound = DEEP_BOUND,
+                "--bound" => bound = parse_bound(&value()?)?,
+                _ => return Ok(false),
             }
-        }
-        Ok(o)
+            Ok(true)
+        })?;
+        Ok(Options { bound, filter: rest.filter, extra: rest.extra })
     }
 }
 

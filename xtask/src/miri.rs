@@ -65,23 +65,15 @@ impl Default for Options {
 impl Options {
     /// Parses `[--seeds N | --seeds A..B] [FILTER] [-- extra test args]`.
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
-        let mut o = Options::default();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--seeds" => o.seeds = parse_seeds(it.next().ok_or("`--seeds` needs N or A..B")?)?,
-                "--" => o.extra = it.by_ref().cloned().collect(),
-                _ if a.starts_with("--seeds=") => o.seeds = parse_seeds(&a["--seeds=".len()..])?,
-                _ if a.starts_with('-') => {
-                    return Err(format!(
-                        "unknown option `{a}` for `miri` (test options go after `--`; see `cargo xtask help`)"
-                    ));
-                }
-                _ if o.filter.is_none() => o.filter = Some(a.clone()),
-                _ => return Err(format!("`miri` takes one FILTER, got a second: `{a}`")),
+        let mut seeds = Options::default().seeds;
+        let rest = util::parse_test_args("miri", args, |name, value| {
+            if name != "--seeds" {
+                return Ok(false);
             }
-        }
-        Ok(o)
+            seeds = parse_seeds(&value()?)?;
+            Ok(true)
+        })?;
+        Ok(Options { seeds, filter: rest.filter, extra: rest.extra })
     }
 }
 

@@ -50,23 +50,15 @@ impl Default for Options {
 impl Options {
     /// Parses `[--runs N] [FILTER] [-- extra test args]`.
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
-        let mut o = Options::default();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--runs" => o.runs = parse_runs(it.next().ok_or("`--runs` needs a number")?)?,
-                "--" => o.extra = it.by_ref().cloned().collect(),
-                _ if a.starts_with("--runs=") => o.runs = parse_runs(&a["--runs=".len()..])?,
-                _ if a.starts_with('-') => {
-                    return Err(format!(
-                        "unknown option `{a}` for `tsan` (test options go after `--`; see `cargo xtask help`)"
-                    ));
-                }
-                _ if o.filter.is_none() => o.filter = Some(a.clone()),
-                _ => return Err(format!("`tsan` takes one FILTER, got a second: `{a}`")),
+        let mut runs = Options::default().runs;
+        let rest = util::parse_test_args("tsan", args, |name, value| {
+            if name != "--runs" {
+                return Ok(false);
             }
-        }
-        Ok(o)
+            runs = parse_runs(&value()?)?;
+            Ok(true)
+        })?;
+        Ok(Options { runs, filter: rest.filter, extra: rest.extra })
     }
 }
 
