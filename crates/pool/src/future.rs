@@ -383,42 +383,23 @@ impl<T> Inner<T> {
     ///
     /// `PENDING → RUNNING`, what every worker does before every task, is one compare-exchange
     /// without the lock: nothing guarded by the lock changes with it (callbacks and waiters only
-    /// care about done states). Every other move out of `PENDING` (`cancel`, or this function
-    /// on the locked path) uses `transition_from(PENDING, ..)`, so exactly one of them wins; a
-    /// completion by hand (`set_result` on a pending future) that races it reads the latest
-    /// state in its own compare-exchange and simply comes after the start.
+    /// care about done states). `cancel` also moves only out of `PENDING`
+    /// (`transition_from(PENDING, ..)`), so exactly one of the two wins; a completion by hand
+    /// (`set_result` on a pending future) that races it reads the latest state in its own
+    /// compare-exchange and simply comes after the start.
     pub(crate) fn set_running_or_notify_cancel(&self) -> Result<bool, RuntimeError> {
-        let state = self.core.state.load(Ordering::Relaxed);
-        if state & STATE == PENDING
-            && self
-                .core
-                .state
-                .compare_exchange(
-                    state,
-                    (state & !STATE) | RUNNING,
-                    Ordering::Release,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
-        {
+        if self.core.transition_from(PENDING, RUNNING, 0).is_ok() {
             return Ok(true);
         }
+        // Not PENDING, and no state leads back to PENDING.
         let _guard = self.core.lock.lock();
-        loop {
-            match self.core.state.load(Ordering::Relaxed) & STATE {
-                PENDING => {
-                    if self.core.transition_from(PENDING, RUNNING, 0).is_ok() {
-                        return Ok(true);
-                    }
-                    // Started meanwhile by another thread's lock-free path: look again.
-                }
-                CANCELLED => {
-                    self.core.transition(CANCELLED_AND_NOTIFIED, 0);
-                    self.core.notify_waiters(Completion::Cancelled);
-                    return Ok(false);
-                }
-                _ => return Err(RuntimeError::new(RuntimeErrorKind::FutureUnexpectedState)),
+        match self.core.state.load(Ordering::Relaxed) & STATE {
+            CANCELLED => {
+                self.core.transition(CANCELLED_AND_NOTIFIED, 0);
+                self.core.notify_waiters(Completion::Cancelled);
+                Ok(false)
             }
+            _ => Err(RuntimeError::new(RuntimeErrorKind::FutureUnexpectedState)),
         }
     }
 
