@@ -5,7 +5,6 @@
 //! output through, collects those lines and prints one table at the end.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -176,16 +175,11 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
     let mut child = cmd.spawn().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     let mut runs = Vec::new();
     if let Some(stderr) = child.stderr.take() {
-        let mut reader = BufReader::new(stderr);
-        let mut buf = Vec::new();
-        let mut err = std::io::stderr();
-        while reader.read_until(b'\n', &mut buf).map_err(|e| e.to_string())? > 0 {
-            let _ = err.write_all(&buf);
-            if let Some(run) = parse_model_line(&String::from_utf8_lossy(&buf)) {
+        util::tee_lines(stderr, &mut std::io::stderr(), |line| {
+            if let Some(run) = parse_model_line(line) {
                 runs.push(run);
             }
-            buf.clear();
-        }
+        })?;
     }
     let status = child.wait().map_err(|e| e.to_string())?;
     let table = summary(&runs, o.bound, started.elapsed());

@@ -8,9 +8,10 @@
 //! pass).
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::util;
 
 /// The exit status of a task that cannot run because nightly components are missing.
 pub(crate) const CANNOT_RUN: i32 = 2;
@@ -155,17 +156,11 @@ pub(crate) fn run_tests(label: String, cmd: &mut Command) -> Result<Run, String>
         cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     let mut counts = Counts::default();
     if let Some(stdout) = child.stdout.take() {
-        let mut reader = BufReader::new(stdout);
-        let mut buf = Vec::new();
-        let mut out = std::io::stdout();
-        while reader.read_until(b'\n', &mut buf).map_err(|e| e.to_string())? > 0 {
-            let _ = out.write_all(&buf);
-            let _ = out.flush();
-            if let Some(c) = parse_result_line(&String::from_utf8_lossy(&buf)) {
+        util::tee_lines(stdout, &mut std::io::stdout(), |line| {
+            if let Some(c) = parse_result_line(line) {
                 counts = counts.add(c);
             }
-            buf.clear();
-        }
+        })?;
     }
     let status = child.wait().map_err(|e| e.to_string())?;
     Ok(Run { label, counts, ok: status.success(), time: started.elapsed() })

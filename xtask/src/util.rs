@@ -1,6 +1,7 @@
 //! Helpers shared by the subcommands: where the workspace and its target directory are, and
 //! running a child process.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -28,6 +29,24 @@ pub(crate) fn cargo() -> String {
 pub(crate) fn run_status(cmd: &mut Command) -> Result<(), String> {
     let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed: {status}")) }
+}
+
+/// Copies `from` to `to` as it arrives (a child's output, so the user sees it live), line by
+/// line, and hands each line, decoded lossily, to `line`.
+pub(crate) fn tee_lines(
+    from: impl Read,
+    to: &mut impl Write,
+    mut line: impl FnMut(&str),
+) -> Result<(), String> {
+    let mut reader = BufReader::new(from);
+    let mut buf = Vec::new();
+    while reader.read_until(b'\n', &mut buf).map_err(|e| e.to_string())? > 0 {
+        let _ = to.write_all(&buf);
+        let _ = to.flush();
+        line(&String::from_utf8_lossy(&buf));
+        buf.clear();
+    }
+    Ok(())
 }
 
 /// The command line of a subcommand that runs a test binary: at most one FILTER and, after
