@@ -17,7 +17,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use threading::Event;
-use threading_tests::{Bunch, assert_stays, assert_timeout, timed, wait_until};
+use threading_tests::{
+    Bunch, assert_stays, assert_timeout, timed, wait_threads_blocked, wait_until,
+};
 
 /// How long the negative checks ("nobody got through yet") watch.
 const SETTLE: Duration = Duration::from_millis(50);
@@ -30,13 +32,6 @@ const LONG: Duration = Duration::from_secs(20);
 
 /// "Returns at once": far below any timeout used here, far above any scheduling hiccup.
 const AT_ONCE: Duration = Duration::from_secs(2);
-
-/// CPython's `wait_threads_blocked(n)`: the threads have started, then `0.01 * n` s (at most
-/// 1 s) for them to block.
-fn wait_threads_blocked(bunch: &Bunch, n: usize) {
-    bunch.wait_for_started();
-    thread::sleep(Duration::from_millis(10 * n as u64).min(Duration::from_secs(1)));
-}
 
 /// A results list shared with a `Bunch` (CPython's `results = []`).
 fn results<T>() -> Arc<Mutex<Vec<T>>> {

@@ -14,7 +14,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use threading::{Lock, LockGuard, Lockable, RuntimeErrorKind};
-use threading_tests::{Bunch, assert_stays, assert_timeout, timed, wait_until};
+use threading_tests::{
+    Bunch, assert_stays, assert_timeout, timed, wait_threads_blocked, wait_until,
+};
 
 /// How long the negative checks ("nobody got through yet") watch.
 const SETTLE: Duration = Duration::from_millis(50);
@@ -612,8 +614,7 @@ fn lock_release_wakes_a_waiter_of_this_lock_not_of_another() {
             b.release().unwrap();
         })
     };
-    b_waiter.wait_for_started();
-    thread::sleep(SETTLE * 6);
+    wait_threads_blocked(&b_waiter, 30); // 300 ms
     let a_got = Arc::new(AtomicBool::new(false));
     let a_waiter = {
         let (a, got) = (Arc::clone(&a), Arc::clone(&a_got));
@@ -624,8 +625,7 @@ fn lock_release_wakes_a_waiter_of_this_lock_not_of_another() {
             }
         })
     };
-    a_waiter.wait_for_started();
-    thread::sleep(SETTLE * 4);
+    wait_threads_blocked(&a_waiter, 20); // 200 ms
     a.release().unwrap();
     a_waiter.wait_for_finished();
     // Let `b`'s waiters finish before asserting, so a failure fails instead of hanging.

@@ -4,6 +4,8 @@
 //!   "finished" and an optional gate that holds them before exit (CPython's `Bunch`).
 //! * [`assert_timeout`]: CPython's tolerance for timed operations (at least 0.6× and less than
 //!   10× the expected duration).
+//! * [`wait_threads_blocked`]: CPython's helper of that name, a moment for started threads to
+//!   block.
 //! * [`wait_until`]: polls an observable condition with a deadline, for the places where CPython
 //!   sleeps "long enough for the threads to block".
 //! * [`assert_stays`]: the negative check, "the waiters are still blocked", held for a while.
@@ -92,6 +94,14 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
         thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// CPython's `wait_threads_blocked(n)`: the threads of `bunch` have started, then `0.01 * n` s
+/// (at most 1 s) for them to block, for the checks that need threads asleep ("parked" cannot
+/// be observed from outside).
+pub fn wait_threads_blocked(bunch: &Bunch, n: usize) {
+    bunch.wait_for_started();
+    thread::sleep(Duration::from_millis(10 * n as u64).min(Duration::from_secs(1)));
 }
 
 /// Asserts `cond` holds during the whole of `period`, polling every millisecond.
