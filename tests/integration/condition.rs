@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use threading::{Condition, ConditionGuard, Lock, Lockable, RLock, RuntimeErrorKind};
+use threading::{Condition, ConditionGuard, Lock, Lockable, RLock, RuntimeError, RuntimeErrorKind};
 use threading_tests::{Bunch, assert_stays, assert_timeout, timed, wait_until};
 
 /// How long the negative checks ("nobody got through yet") watch.
@@ -772,6 +772,78 @@ fn cond_panic_in_wait_for_predicate_restores_the_lock() {
     wait_for_waiters(&cond, 1);
     cond.lock().notify().unwrap();
     waiter.wait_for_finished();
+}
+
+/// A `Lock` behind a user [`Lockable`] whose `release_save` panics once when armed: a lock
+/// that fails in the middle of a `wait`, after the waiter is in the queue.
+#[derive(Debug)]
+struct PanicOnReleaseSave {
+    lock: Lock,
+    armed: AtomicBool,
+}
+
+impl Lockable for PanicOnReleaseSave {
+    type Saved = ();
+
+    fn acquire(&self) {
+        self.lock.acquire();
+    }
+
+    fn try_acquire(&self) -> bool {
+        self.lock.try_acquire()
+    }
+
+    fn acquire_until(&self, deadline: Option<Instant>) -> bool {
+        Lockable::acquire_until(&self.lock, deadline)
+    }
+
+    fn release(&self) -> Result<(), RuntimeError> {
+        self.lock.release()
+    }
+
+    fn is_owned(&self) -> bool {
+        Lockable::is_owned(&self.lock)
+    }
+
+    fn release_save(&self) -> Result<(), RuntimeError> {
+        assert!(!self.armed.swap(false, SeqCst), "boom in release_save");
+        Lockable::release_save(&self.lock)
+    }
+
+    fn acquire_restore(&self, saved: ()) {
+        Lockable::acquire_restore(&self.lock, saved);
+    }
+}
+
+#[test]
+fn cond_panic_in_release_save_takes_the_waiter_out_of_the_queue() {
+    // The waiter's node is queued before the lock is released; a lock that panics then must
+    // not leave it behind (a dangling node the next notify would spend itself on).
+    let cond = Arc::new(Condition::with_lock(PanicOnReleaseSave {
+        lock: Lock::new(),
+        armed: AtomicBool::new(true),
+    }));
+    cond.acquire();
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| cond.wait_timeout(LONG)));
+    assert!(caught.is_err());
+    assert_eq!(waiters(&cond), 0);
+    assert!(cond.lock_ref().lock.locked(), "release_save panicked before releasing");
+    cond.release().unwrap();
+
+    // The next notify reaches a real waiter.
+    let c = Arc::clone(&cond);
+    let waiter = Bunch::new(1, false, move |_| {
+        c.acquire();
+        let notified = c.wait_timeout(LONG);
+        c.release().unwrap();
+        assert_eq!(notified, Ok(true));
+    });
+    wait_for_waiters(&cond, 1);
+    cond.acquire();
+    cond.notify().unwrap();
+    cond.release().unwrap();
+    waiter.wait_for_finished();
+    assert_eq!(waiters(&cond), 0);
 }
 
 #[test]
