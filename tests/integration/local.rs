@@ -587,6 +587,42 @@ fn ten_thousand_short_threads_memory_returns_to_baseline() {
     wait_until("thread tables back to baseline", || __stats::live_tables() <= baseline_tables);
 }
 
+/// The process-wide counters see what is alive: four threads parked holding a table each
+/// (plus this one), three `Local`s in use. Lower bounds only: tests running in parallel add
+/// their own tables and ids. The counters' exact arithmetic is unit-tested in `table.rs`.
+#[test]
+fn stats_count_live_tables_and_ids_in_use() {
+    let census = Census::new();
+    let locals: Arc<[Local<Tracked>; 3]> =
+        Arc::new([tracked(&census, 1), tracked(&census, 2), tracked(&census, 3)]);
+    for l in locals.iter() {
+        l.with(|_| ());
+    }
+    let (inside, leave) = (Arc::new(Barrier::new(5)), Arc::new(Barrier::new(5)));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (locals, inside, leave) =
+                (Arc::clone(&locals), Arc::clone(&inside), Arc::clone(&leave));
+            thread::spawn(move || {
+                locals[0].with(|_| ());
+                inside.wait();
+                leave.wait();
+            })
+        })
+        .collect();
+    inside.wait();
+    let (tables, in_use, high) =
+        (__stats::live_tables(), __stats::ids_in_use(), __stats::id_high_water());
+    leave.wait();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert!(tables >= 5, "4 parked threads and this one have tables, counted {tables}");
+    assert!(in_use >= 3, "3 Locals in use, counted {in_use}");
+    // Read after `in_use`, and the mark never goes down.
+    assert!(high >= in_use, "high-water mark {high} below the ids in use {in_use}");
+}
+
 /// Many `Local`s created, used and dropped one after another: ids are reused, so the highest
 /// id stays small, and no value survives its `Local`.
 #[test]

@@ -558,3 +558,32 @@ impl Drop for Guard {
         let _ = THREAD.try_with(|t| t.phase.set(Phase::Dead));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests of the id bookkeeping on a private registry (deliberate exception to
+    //! "behaviour is tested through the facade"): the process-wide registry is shared by every
+    //! test running in parallel, so only a registry of its own gives exact counts.
+
+    use super::*;
+
+    #[test]
+    fn stats_count_ids_exactly_and_reuse_the_smallest() {
+        let reg = Registry::new();
+        assert_eq!(reg.stats(), (0, 0, 0));
+        let cells: Vec<AtomicUsize> = (0..3).map(|_| AtomicUsize::new(0)).collect();
+        let ids: Vec<usize> = cells.iter().map(|c| reg.assign_id(c)).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        // A cell that already has an id keeps it.
+        assert_eq!(reg.assign_id(&cells[1]), 2);
+        assert_eq!(reg.stats(), (0, 3, 3));
+        assert!(reg.release_id(2).is_empty(), "no table, so no entry to take");
+        assert!(reg.release_id(1).is_empty());
+        assert_eq!(reg.stats(), (0, 1, 3), "(tables, ids in use, high-water mark)");
+        // Freed ids come back smallest first, before any new one.
+        let more: Vec<AtomicUsize> = (0..3).map(|_| AtomicUsize::new(0)).collect();
+        let reused: Vec<usize> = more.iter().map(|c| reg.assign_id(c)).collect();
+        assert_eq!(reused, [1, 2, 4]);
+        assert_eq!(reg.stats(), (0, 4, 4));
+    }
+}
