@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use threading::queue::{Empty, Full, GetError, PutError, ShutDown};
 use threading::{LifoQueue, PriorityQueue, Queue, SimpleQueue, ValueErrorKind};
-use threading_tests::{assert_stays, assert_timeout, timed, wait_until};
+use threading_tests::{Bunch, assert_stays, assert_timeout, timed, wait_threads_blocked, wait_until};
 
 /// CPython's `QUEUE_SIZE`.
 const QUEUE_SIZE: usize = 5;
@@ -1623,4 +1623,84 @@ fn get_returns_every_item_put_before_a_normal_shutdown_to_many_getters() {
         .collect();
     let all: HashSet<i32> = getters.into_iter().flat_map(|g| g.join().unwrap()).collect();
     assert_eq!(all.len(), 100);
+}
+
+/// Each queue wakes its own waiters: with a getter asleep on one queue and then another getter
+/// asleep on a second queue, a put on the second reaches its getter at once, not the first
+/// queue's sleeper (which would just go back to sleep and leave the item waiting).
+#[test]
+fn a_put_wakes_the_getter_of_its_own_queue() {
+    const PATIENT: Duration = Duration::from_secs(6);
+    let (first, second) = (Arc::new(Queue::new(0)), Arc::new(Queue::new(0)));
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let asleep_on = |q: &Arc<Queue<&'static str>>, name: &'static str| {
+        let (q, got) = (Arc::clone(q), Arc::clone(&got));
+        let b = Bunch::new(1, false, move |_| {
+            let r = q.get_timeout(PATIENT);
+            got.lock().unwrap().push((name, r, Instant::now()));
+        });
+        // "Parked" cannot be observed: give the getter time to get past its spin (whose
+        // yields can take a scheduler slice each on a loaded machine) and into the parking
+        // lot. A getter still spinning at the put would hide a misdirected wake-up.
+        b.wait_for_started();
+        thread::sleep(Duration::from_millis(200));
+        b
+    };
+    let a = asleep_on(&first, "first");
+    let b = asleep_on(&second, "second");
+    let t = Instant::now();
+    second.put("for second").unwrap();
+    wait_until("the second getter has its item", || got.lock().unwrap().len() == 1);
+    first.put("for first").unwrap();
+    b.wait_for_finished();
+    a.wait_for_finished();
+    let got = got.lock().unwrap();
+    assert_eq!(got[0].0, "second");
+    assert_eq!(got[0].1, Ok("for second"));
+    assert!(got[0].2 - t < PATIENT / 2, "the put did not wake its getter: {:?}", got[0].2 - t);
+    assert_eq!(got[1].0, "first");
+    assert_eq!(got[1].1, Ok("for first"));
+}
+
+/// `shutdown(immediate=True)` discards the last unfinished items and so releases a thread
+/// already blocked in `join()` (CPython's `test_shutdown_immediate_join` does not wait for
+/// its joiners to block, so it rarely gets here).
+#[test]
+fn shutdown_immediate_releases_a_joiner_blocked_in_join() {
+    for queue in [Queue::new(0), Queue::new(1)] {
+        let q = Arc::new(queue);
+        q.put(1).unwrap();
+        let joined = Arc::new(AtomicBool::new(false));
+        let (q2, j2) = (Arc::clone(&q), Arc::clone(&joined));
+        let b = Bunch::new(1, false, move |_| {
+            q2.join();
+            j2.store(true, Ordering::SeqCst);
+        });
+        wait_threads_blocked(&b, 10);
+        assert!(!joined.load(Ordering::SeqCst), "join returned with a task unfinished");
+        q.shutdown_immediate();
+        wait_until("the joiner is released", || joined.load(Ordering::SeqCst));
+        b.wait_for_finished();
+        assert_eq!(q.unfinished_tasks(), 0);
+    }
+}
+
+#[test]
+fn errors_tell_their_kind_and_display_like_python() {
+    let q = Queue::new(1);
+    q.put(1).unwrap();
+    let full = q.put_nowait(2).unwrap_err();
+    assert!(!full.is_shutdown());
+    assert_eq!(full.to_string(), "queue is full");
+    assert_eq!(q.get_nowait(), Ok(1));
+    let empty = q.get_nowait().unwrap_err();
+    assert!(!empty.is_shutdown());
+    assert_eq!(empty.to_string(), "queue is empty");
+    q.shutdown();
+    let put = q.put_nowait(3).unwrap_err();
+    assert!(put.is_shutdown());
+    assert_eq!(put.to_string(), "queue is shut down");
+    let get = q.get_nowait().unwrap_err();
+    assert!(get.is_shutdown());
+    assert_eq!(get.to_string(), "queue is shut down");
 }
