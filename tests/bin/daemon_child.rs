@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use threading::{
-    Event, ExceptHookArgs, Thread, default_excepthook, enumerate, excepthook, live_records,
-    main_thread, set_excepthook, set_stack_size,
+    Event, ExceptHookArgs, MIN_STACK_SIZE, Thread, default_excepthook, enumerate, excepthook,
+    live_records, main_thread, set_excepthook, set_stack_size, stack_size,
 };
 
 /// Lines the non-daemon writer writes after `main` has returned.
@@ -224,6 +224,12 @@ fn start_retry() {
     set_stack_size(0).unwrap();
     t.start().unwrap();
     println!("second: {:?}", t.join_output());
+    // The smallest size allowed is allowed, and a thread starts with it.
+    let min = set_stack_size(MIN_STACK_SIZE).map(|_| stack_size());
+    let small = Thread::new(|| 8);
+    small.start().unwrap();
+    println!("min: {min:?} {:?}", small.join_output());
+    set_stack_size(0).unwrap();
 }
 
 /// `n` short threads, 100 at a time, leave the registry and the record count as they were.

@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 
 use threading::queue::{Empty, Full, GetError, PutError, ShutDown};
 use threading::{LifoQueue, PriorityQueue, Queue, SimpleQueue, ValueErrorKind};
-use threading_tests::{Bunch, assert_stays, assert_timeout, timed, wait_threads_blocked, wait_until};
+use threading_tests::{
+    Bunch, assert_stays, assert_timeout, timed, wait_threads_blocked, wait_until,
+};
 
 /// CPython's `QUEUE_SIZE`.
 const QUEUE_SIZE: usize = 5;

@@ -12,6 +12,7 @@
 //! are daemon threads by default (as in Python, where a thread inherits its creator's flag).
 
 use std::collections::HashSet;
+use std::hash::{Hash as _, Hasher as _};
 #[cfg(not(miri))] // Only the child-process tests, which Miri cannot run, use these.
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,10 +20,10 @@ use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
 use threading::{
-    Condition, Event, ExceptHookArgs, JoinError, Lock, MAIN_ID, MIN_STACK_SIZE, Run, RuntimeError,
-    RuntimeErrorKind, StartError, TIMEOUT_MAX, Thread, Timer, ValueErrorKind, active_count,
-    current_thread, default_excepthook, enumerate, excepthook, get_ident, get_native_id,
-    live_records, main_thread, set_excepthook, set_stack_size, stack_size,
+    Condition, Event, ExceptHookArgs, JoinError, Lock, MAIN_ID, MIN_STACK_SIZE, PanicLocation, Run,
+    RuntimeError, RuntimeErrorKind, StartError, TIMEOUT_MAX, Thread, Timer, ValueErrorKind,
+    active_count, current_thread, default_excepthook, enumerate, excepthook, get_ident,
+    get_native_id, live_records, main_thread, set_excepthook, set_stack_size, stack_size,
 };
 use threading_tests::{PATIENCE, assert_timeout, timed, wait_until};
 
@@ -803,7 +804,13 @@ fn start_failure_is_an_error_and_the_thread_can_start_again() {
     // global).
     let out = child(&["start-retry"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(text(&out.stdout), "first: can't start new thread (os error: yes)\nsecond: Ok(7)\n");
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "first: can't start new thread (os error: yes)\nsecond: Ok(7)\n\
+             min: Ok({MIN_STACK_SIZE}) Ok(8)\n"
+        )
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -894,6 +901,19 @@ fn exc_01_backtrace_when_asked_for() {
     assert_eq!(stderr.matches("stack backtrace:").count(), 1, "{stderr}");
     assert!(stderr.contains("failing_thread"), "the target's frame is shown: {stderr}");
     assert!(!stderr.contains("panic_filter"), "the hook's own frames are trimmed: {stderr}");
+    // Trimmed like Rust's own hook: from the first frame after the panic machinery up to the
+    // thread's start, both markers excluded, then the note.
+    assert!(!stderr.contains("__rust_end_short_backtrace"), "{stderr}");
+    assert!(!stderr.contains("__rust_begin_short_backtrace"), "{stderr}");
+    let first = stderr.split("stack backtrace:\n").nth(1).and_then(|b| b.lines().next());
+    assert!(
+        first.is_some_and(|l| l
+            .trim_start()
+            .split_once(": ")
+            .is_some_and(|(n, _)| n.parse::<usize>().is_ok())),
+        "the backtrace starts with a numbered frame: {first:?}"
+    );
+    assert!(stderr.contains("note: Some details are omitted"), "{stderr}");
 }
 
 #[cfg(not(miri))] // Miri cannot spawn a process: this runs tests/bin/daemon_child.
@@ -1042,4 +1062,31 @@ fn a_panic_outside_our_threads_still_reaches_rusts_hook() {
         .join();
     assert!(r.is_err());
     assert!(reports.lock().unwrap().is_empty());
+}
+
+#[test]
+fn error_and_location_accessors_report_what_they_hold() {
+    let here = PanicLocation::new("src/x.rs", 12, 5);
+    assert_eq!((here.file(), here.line(), here.column()), ("src/x.rs", 12, 5));
+    assert!(JoinError::Panicked("boom".into()).is_panicked());
+    assert!(!JoinError::NoOutput.is_panicked());
+    assert!(!JoinError::Runtime(RuntimeError::new(RuntimeErrorKind::JoinNotStarted)).is_panicked());
+    // The OS refuses a 1 TiB stack (per thread: nothing global changes).
+    let t = Thread::builder().stack_size(1 << 40).build(|| ());
+    let err = t.start().unwrap_err();
+    let io = err.into_io_error().expect("the OS error is kept");
+    assert!(io.raw_os_error().is_some(), "{io:?}");
+}
+
+#[test]
+fn equal_threads_hash_alike_and_different_threads_apart() {
+    fn hash_of<T>(t: &Thread<T>) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        t.hash(&mut h);
+        h.finish()
+    }
+    let (a, b) = (Thread::new(|| ()), Thread::new(|| ()));
+    assert_eq!(hash_of(&a), hash_of(&a.clone()));
+    assert_ne!(hash_of(&a), hash_of(&b), "two thread objects hash the same");
+    assert_eq!(hash_of(&current_thread()), hash_of(&current_thread()));
 }
