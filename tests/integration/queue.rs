@@ -20,9 +20,7 @@ use std::time::{Duration, Instant};
 
 use threading::queue::{Empty, Full, GetError, PutError, ShutDown};
 use threading::{LifoQueue, PriorityQueue, Queue, SimpleQueue, ValueErrorKind};
-use threading_tests::{
-    Bunch, assert_stays, assert_timeout, timed, wait_threads_blocked, wait_until,
-};
+use threading_tests::{Bunch, assert_stays, assert_timeout, timed, wait_until, wait_until_asleep};
 
 /// CPython's `QUEUE_SIZE`.
 const QUEUE_SIZE: usize = 5;
@@ -1637,15 +1635,17 @@ fn a_put_wakes_the_getter_of_its_own_queue() {
     let got = Arc::new(Mutex::new(Vec::new()));
     let asleep_on = |q: &Arc<Queue<&'static str>>, name: &'static str| {
         let (q, got) = (Arc::clone(q), Arc::clone(&got));
+        let tid = Arc::new(AtomicU64::new(0));
+        let t = Arc::clone(&tid);
         let b = Bunch::new(1, false, move |_| {
+            t.store(threading::get_native_id(), Ordering::SeqCst);
             let r = q.get_timeout(PATIENT);
             got.lock().unwrap().push((name, r, Instant::now()));
         });
-        // "Parked" cannot be observed: give the getter time to get past its spin (whose
-        // yields can take a scheduler slice each on a loaded machine) and into the parking
-        // lot. A getter still spinning at the put would hide a misdirected wake-up.
-        b.wait_for_started();
-        thread::sleep(Duration::from_millis(200));
+        // The getter must be parked, not still spinning (a spinning getter sees its queue's
+        // epoch move by itself and would hide a misdirected wake-up).
+        wait_until("the getter has started", || tid.load(Ordering::SeqCst) != 0);
+        wait_until_asleep(tid.load(Ordering::SeqCst));
         b
     };
     let a = asleep_on(&first, "first");
@@ -1674,11 +1674,15 @@ fn shutdown_immediate_releases_a_joiner_blocked_in_join() {
         q.put(1).unwrap();
         let joined = Arc::new(AtomicBool::new(false));
         let (q2, j2) = (Arc::clone(&q), Arc::clone(&joined));
+        let tid = Arc::new(AtomicU64::new(0));
+        let t = Arc::clone(&tid);
         let b = Bunch::new(1, false, move |_| {
+            t.store(threading::get_native_id(), Ordering::SeqCst);
             q2.join();
             j2.store(true, Ordering::SeqCst);
         });
-        wait_threads_blocked(&b, 10);
+        wait_until("the joiner has started", || tid.load(Ordering::SeqCst) != 0);
+        wait_until_asleep(tid.load(Ordering::SeqCst));
         assert!(!joined.load(Ordering::SeqCst), "join returned with a task unfinished");
         q.shutdown_immediate();
         wait_until("the joiner is released", || joined.load(Ordering::SeqCst));

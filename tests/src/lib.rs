@@ -9,6 +9,7 @@
 //! * [`wait_until`]: polls an observable condition with a deadline, for the places where CPython
 //!   sleeps "long enough for the threads to block".
 //! * [`assert_stays`]: the negative check, "the waiters are still blocked", held for a while.
+//! * [`wait_until_asleep`]: waits until a given thread sleeps in the kernel (Linux: `/proc`).
 //!
 //! * [`arm_watchdog`]: aborts the whole test process if it is still running after
 //!   [`WATCHDOG`], so a deadlocked test fails CI in minutes instead of at its time limit. Every
@@ -102,6 +103,39 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 pub fn wait_threads_blocked(bunch: &Bunch, n: usize) {
     bunch.wait_for_started();
     thread::sleep(Duration::from_millis(10 * n as u64).min(Duration::from_secs(1)));
+}
+
+/// Waits until the thread with OS id `native_id` (its `threading::get_native_id()`) is asleep
+/// in the kernel, for the checks that need a waiter parked rather than still spinning.
+///
+/// On Linux this reads the thread's state in `/proc/self/task/<id>/stat` until it is `S`
+/// (sleeping) on two reads 10 ms apart, so a short block elsewhere is not mistaken for a park;
+/// on a loaded machine a spinning waiter's `yield_now`s can take many milliseconds each, so a
+/// fixed delay is not enough there. Elsewhere (and if `/proc` cannot be read) it falls back to
+/// a 200 ms pause.
+pub fn wait_until_asleep(native_id: u64) {
+    arm_watchdog();
+    let path = format!("/proc/self/task/{native_id}/stat");
+    let state = || {
+        let stat = std::fs::read_to_string(&path).ok()?;
+        // `pid (comm) S ...`: the state follows the last ')' (comm may contain anything).
+        stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next())
+    };
+    if state().is_none() {
+        thread::sleep(Duration::from_millis(200));
+        return;
+    }
+    let deadline = Instant::now() + PATIENCE;
+    let mut asleep_before = false;
+    loop {
+        let asleep = state() == Some('S');
+        if asleep && asleep_before {
+            return;
+        }
+        asleep_before = asleep;
+        assert!(Instant::now() < deadline, "thread {native_id} never went to sleep");
+        thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Asserts `cond` holds during the whole of `period`, polling every millisecond.
