@@ -1090,3 +1090,37 @@ fn equal_threads_hash_alike_and_different_threads_apart() {
     assert_ne!(hash_of(&a), hash_of(&b), "two thread objects hash the same");
     assert_eq!(hash_of(&current_thread()), hash_of(&current_thread()));
 }
+
+#[test]
+fn set_daemon_to_the_value_it_has_keeps_it() {
+    let t = Thread::builder().daemon(true).build(|| ());
+    t.set_daemon(true).unwrap();
+    assert!(t.daemon());
+    t.set_daemon(false).unwrap();
+    t.set_daemon(false).unwrap();
+    assert!(!t.daemon());
+}
+
+#[test]
+fn a_failed_start_leaves_the_daemon_flag_and_the_thread_unstarted() {
+    for daemon in [false, true] {
+        // The OS refuses a 1 TiB stack (per thread: nothing global changes).
+        let t = Thread::builder().daemon(daemon).stack_size(1 << 40).build(|| ());
+        assert!(t.start().is_err());
+        assert_eq!(t.daemon(), daemon, "the failed start changed the daemon flag");
+        assert!(!t.is_alive() && t.ident().is_none());
+        // Still unstarted: the flag can be changed, as before any start.
+        t.set_daemon(!daemon).unwrap();
+        assert_eq!(t.daemon(), !daemon);
+    }
+}
+
+#[test]
+fn live_records_counts_the_records_that_exist() {
+    // Three thread objects that were never started exist as records, as does this test
+    // thread's dummy record (tests running in parallel only add to the count).
+    let _current = current_thread();
+    let threads: Vec<Thread> = (0..3).map(|_| Thread::new(|| ())).collect();
+    assert!(live_records() >= 4, "counted {}", live_records());
+    drop(threads);
+}
