@@ -63,3 +63,34 @@ impl SpinWait {
         true
     }
 }
+
+/// A value aligned and padded to 128 bytes, so it shares no cache line (nor the adjacent line
+/// that x86's spatial prefetcher pulls in with it) with its neighbours.
+///
+/// For an atomic that one thread polls while others write next to it: without the padding each
+/// poll takes the line away from the writers (false sharing). The same layout as
+/// `crossbeam_utils::CachePadded` on x86-64 and aarch64.
+///
+/// # Examples
+///
+/// ```
+/// use threading_core::atomic::{AtomicUsize, Ordering};
+/// use threading_core::hint::CachePadded;
+///
+/// let epoch = CachePadded(AtomicUsize::new(0));
+/// epoch.fetch_add(1, Ordering::Relaxed);
+/// assert_eq!(epoch.load(Ordering::Relaxed), 1);
+/// assert_eq!(std::mem::align_of_val(&epoch), 128);
+/// ```
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub struct CachePadded<T>(pub T);
+
+impl<T> core::ops::Deref for CachePadded<T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}

@@ -16,7 +16,7 @@
 //! | [`thread`] | a per-thread id from a global counter | the loom thread's index |
 //! | [`process`] | C `atexit`, a chained panic hook | no-ops |
 //! | [`stats`] | a `std` atomic counter | the same (not modelled) |
-//! | [`hint`] | `spin_loop` and a bounded spin-then-yield backoff | loom `yield_now` |
+//! | [`hint`] | `spin_loop`, a bounded spin-then-yield backoff, [`CachePadded`](hint::CachePadded) | loom `yield_now`; the same padding |
 //!
 //! `cargo xtask tidy` fails if algorithm code names `std::sync`, `parking_lot`,
 //! `std::time::Instant` or loom directly.
