@@ -30,6 +30,7 @@ fn main() {
         "panic" => panic_default(),
         "hook-count" => hook_count(),
         "hook-panics" => hook_panics(),
+        "hook-panics-bad-payload" => hook_panics_bad_payload(),
         "hook-restore" => hook_restore(),
         "hook-none" => default_excepthook(&ExceptHookArgs::new("bug", None)),
         "caught-inside" => caught_inside(),
@@ -121,8 +122,9 @@ fn failing_thread() -> Thread {
 }
 
 /// EXC-03 and "exactly once": a custom hook counts its calls and forwards to the default.
-/// Expected: stdout `calls: 1, message: run failed, thread: excepthook thread`; stderr one
-/// copy of the report.
+/// Expected: stdout `calls: 1, message: run failed, thread: excepthook thread, backtrace: B`
+/// (B: whether the hook got a backtrace, i.e. `RUST_BACKTRACE` is set); stderr one copy of the
+/// report.
 fn hook_count() {
     static CALLS: AtomicUsize = AtomicUsize::new(0);
     let seen = Arc::new(std::sync::Mutex::new(String::new()));
@@ -130,7 +132,9 @@ fn hook_count() {
     set_excepthook(move |args: &ExceptHookArgs| {
         CALLS.fetch_add(1, Ordering::SeqCst);
         let name = args.thread().map(Thread::name).unwrap_or_default();
-        *s.lock().unwrap() = format!("message: {}, thread: {name}", args.message());
+        let backtrace = args.backtrace().is_some();
+        *s.lock().unwrap() =
+            format!("message: {}, thread: {name}, backtrace: {backtrace}", args.message());
         default_excepthook(args);
     });
     let t = failing_thread();
@@ -145,6 +149,25 @@ fn hook_count() {
 /// `joined: the thread panicked: run failed` and `after: 42`; exit status 0.
 fn hook_panics() {
     set_excepthook(|_: &ExceptHookArgs| panic!("threading_hook failed"));
+    let t = failing_thread();
+    t.start().unwrap();
+    println!("joined: {}", t.join().unwrap_err());
+    let after = Thread::new(|| 42);
+    after.start().unwrap();
+    println!("after: {}", after.join_output().unwrap());
+}
+
+/// The hook panics with a payload whose own `Drop` panics: the failure is reported and the
+/// payload's panic swallowed, so the target's thread still finishes. Expected stdout as for
+/// `hook-panics`; exit status 0.
+fn hook_panics_bad_payload() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("payload dropped");
+        }
+    }
+    set_excepthook(|_: &ExceptHookArgs| std::panic::panic_any(PanicsOnDrop));
     let t = failing_thread();
     t.start().unwrap();
     println!("joined: {}", t.join().unwrap_err());

@@ -921,9 +921,28 @@ fn exc_01_backtrace_when_asked_for() {
 fn exc_03_test_custom_excepthook_receives_the_panic_once() {
     let out = child(&["hook-count"]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(text(&out.stdout), "calls: 1, message: run failed, thread: excepthook thread\n");
+    assert_eq!(
+        text(&out.stdout),
+        "calls: 1, message: run failed, thread: excepthook thread, backtrace: false\n"
+    );
     let stderr = text(&out.stderr);
     assert_eq!(stderr, default_report(&child_panic_location(&stderr)));
+    // With RUST_BACKTRACE=1 the hook is handed the backtrace.
+    let out = child_with(&["hook-count"], Some("1"));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        text(&out.stdout),
+        "calls: 1, message: run failed, thread: excepthook thread, backtrace: true\n"
+    );
+}
+
+#[cfg(not(miri))] // Miri cannot spawn a process: this runs tests/bin/daemon_child.
+#[test]
+fn a_hook_panicking_with_a_payload_that_panics_on_drop_is_survived() {
+    let out = child(&["hook-panics-bad-payload"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(text(&out.stderr).starts_with("Exception in threading.excepthook:\n"), "{out:?}");
+    assert_eq!(text(&out.stdout), "joined: the thread panicked: run failed\nafter: 42\n");
 }
 
 #[test]
