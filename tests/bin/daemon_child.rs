@@ -1,7 +1,8 @@
 //! A child process for the integration tests of `threading::Thread` that need a whole process:
 //! the end of the program (non-daemon threads are waited for, daemon threads are not), what
 //! reaches stderr when a thread panics, and process-wide settings (`set_stack_size`, the
-//! registry's size after many threads).
+//! registry's size after many threads); also the one queue check that needs the parking lot
+//! to itself (`queue-own-wake`).
 //!
 //! `tests/integration/thread.rs` runs it as `daemon_child MODE [ARG]` (the path comes from
 //! `env!("CARGO_BIN_EXE_daemon_child")`) and checks its exit status, stdout, stderr and files.
@@ -38,6 +39,7 @@ fn main() {
         "start-retry" => start_retry(),
         "many" => many(arg(1).parse().expect("a thread count")),
         "unjoined" => unjoined(),
+        "queue-own-wake" => queue_own_wake(),
         other => panic!("unknown mode {other:?}"),
     }
 }
@@ -296,4 +298,36 @@ fn many(n: usize) {
         std::thread::sleep(Duration::from_millis(1));
     }
     println!("after: {} {}", enumerate().len(), live_records());
+}
+
+/// Each queue wakes its own getter: a getter parked on `first`, then one parked on `second`; a
+/// put on `second` must reach its getter at once (were the queues sharing one parking key, the
+/// wake-up would go to `first`'s getter, which parks again, and `second`'s would sleep on).
+/// A process of its own, because in the test binary other tests' wake-ups on a shared key
+/// would rescue the stranded getter. Expected stdout:
+/// `second: Ok("for second") at once` and `first: Ok("for first")`.
+fn queue_own_wake() {
+    use std::time::Instant;
+    use threading::Queue;
+    const PATIENT: Duration = Duration::from_secs(6);
+    let (first, second) = (Arc::new(Queue::new(0)), Arc::new(Queue::new(0)));
+    let getter = |q: &Arc<Queue<&'static str>>| {
+        let q = Arc::clone(q);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let h = std::thread::spawn(move || {
+            tx.send(threading::get_native_id()).unwrap();
+            (q.get_timeout(PATIENT), Instant::now())
+        });
+        // Parked, not still spinning (a spinning getter would see its own queue change).
+        threading_tests::wait_until_asleep(rx.recv().unwrap());
+        h
+    };
+    let a = getter(&first);
+    let b = getter(&second);
+    let put_at = Instant::now();
+    second.put("for second").unwrap();
+    let (got, at) = b.join().unwrap();
+    println!("second: {got:?} {}", if at - put_at < PATIENT / 2 { "at once" } else { "late" });
+    first.put("for first").unwrap();
+    println!("first: {:?}", a.join().unwrap().0);
 }
