@@ -1689,3 +1689,54 @@ fn errors_tell_their_kind_and_display_like_python() {
     assert!(get.is_shutdown());
     assert_eq!(get.to_string(), "queue is shut down");
 }
+
+/// Busy-waits `micros` µs: moves a racing call across the window between a waiter registering
+/// and parking (a sleep is far too coarse for that).
+fn spin_for(micros: u64) {
+    let end = Instant::now() + Duration::from_micros(micros);
+    while Instant::now() < end {
+        std::hint::spin_loop();
+    }
+}
+
+/// The wake-ups of `shutdown_immediate` (putters and joiners) and of a raised `maxsize`
+/// (putters) reach a waiter at any point of its wait, also between registering and parking,
+/// where only the epoch bump (not the unpark) can reach it. Hundreds of rounds, each with the
+/// waker delayed by a different few microseconds, so some land in that window.
+#[test]
+fn wakes_reach_waiters_caught_between_registering_and_parking() {
+    const ROUNDS: u64 = if cfg!(miri) { 10 } else { 300 };
+    const PATIENT: Duration = Duration::from_secs(5);
+    for i in 0..ROUNDS {
+        // A shutdown: the putter is refused, the joiner released (the discard ends the task).
+        let q = Arc::new(Queue::new(1));
+        q.put(0).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (qp, tp) = (Arc::clone(&q), tx.clone());
+        let putter = thread::spawn(move || tp.send(("put", qp.put(1).is_err())).unwrap());
+        let (qj, tj) = (Arc::clone(&q), tx);
+        let joiner = thread::spawn(move || {
+            qj.join();
+            tj.send(("join", true)).unwrap();
+        });
+        spin_for(i % 60);
+        q.shutdown_immediate();
+        for _ in 0..2 {
+            let (who, ok) = rx.recv_timeout(PATIENT).expect("a waiter missed the shutdown");
+            assert!(ok, "{who} after shutdown");
+        }
+        putter.join().unwrap();
+        joiner.join().unwrap();
+
+        // A raised maxsize lets the putter in.
+        let q = Arc::new(Queue::new(1));
+        q.put(0).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let qp = Arc::clone(&q);
+        let putter = thread::spawn(move || tx.send(qp.put(1).is_ok()).unwrap());
+        spin_for(i % 60);
+        q.set_maxsize(2);
+        assert_eq!(rx.recv_timeout(PATIENT), Ok(true), "the putter missed the raised maxsize");
+        putter.join().unwrap();
+    }
+}
