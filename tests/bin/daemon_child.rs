@@ -151,6 +151,12 @@ fn hook_count() {
 /// `joined: the thread panicked: run failed` and `after: 42`; exit status 0.
 fn hook_panics() {
     set_excepthook(|_: &ExceptHookArgs| panic!("threading_hook failed"));
+    fail_then_run_another();
+}
+
+/// Runs [`failing_thread`] and prints its join error (`joined: …`), then shows that a later
+/// thread still runs (`after: 42`).
+fn fail_then_run_another() {
     let t = failing_thread();
     t.start().unwrap();
     println!("joined: {}", t.join().unwrap_err());
@@ -170,12 +176,7 @@ fn hook_panics_bad_payload() {
         }
     }
     set_excepthook(|_: &ExceptHookArgs| std::panic::panic_any(PanicsOnDrop));
-    let t = failing_thread();
-    t.start().unwrap();
-    println!("joined: {}", t.join().unwrap_err());
-    let after = Thread::new(|| 42);
-    after.start().unwrap();
-    println!("after: {}", after.join_output().unwrap());
+    fail_then_run_another();
 }
 
 /// EXC-07: the default report, then a custom hook's (`Running a thread failed`), then the
