@@ -1632,13 +1632,10 @@ fn get_returns_every_item_put_before_a_normal_shutdown_to_many_getters() {
 #[cfg(not(miri))] // Miri cannot spawn a process.
 #[test]
 fn a_put_wakes_the_getter_of_its_own_queue() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_daemon_child"))
-        .arg("queue-own-wake")
-        .output()
-        .unwrap();
+    let out = crate::thread::child(&["queue-own-wake"]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        crate::thread::text(&out.stdout),
         "second: Ok(\"for second\") at once\nfirst: Ok(\"for first\")\n"
     );
 }

@@ -64,7 +64,7 @@ fn child_with(args: &[&str], backtrace: Option<&str>) -> Output {
 }
 
 #[cfg(not(miri))] // Only for the child-process tests, which Miri cannot run.
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
