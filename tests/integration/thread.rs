@@ -1146,15 +1146,11 @@ fn live_records_counts_the_records_that_exist() {
 
 #[test]
 fn the_os_thread_gets_the_name_up_to_a_nul() {
-    let t = Thread::builder()
-        .name("os-visible")
-        .build(|| std::thread::current().name().map(String::from));
-    t.start().unwrap();
-    assert_eq!(t.join_output().unwrap().as_deref(), Some("os-visible"));
-    let t = Thread::builder()
-        .name("cut\0here")
-        .build(|| std::thread::current().name().map(String::from));
-    t.start().unwrap();
-    assert_eq!(t.name(), "cut\0here", "our own name keeps the NUL");
-    assert_eq!(t.join_output().unwrap().as_deref(), Some("cut"));
+    for (name, os_name) in [("os-visible", "os-visible"), ("cut\0here", "cut")] {
+        let t =
+            Thread::builder().name(name).build(|| std::thread::current().name().map(String::from));
+        t.start().unwrap();
+        assert_eq!(t.name(), name, "our own name keeps everything, NUL included");
+        assert_eq!(t.join_output().unwrap().as_deref(), Some(os_name));
+    }
 }
