@@ -32,8 +32,8 @@
 //! caught / (caught + missed), where a timeout counts as caught (the mutant made the tests hang,
 //! which the suite notices) and a survivor of the first pass that a loom model kills counts as
 //! caught. A loom-pass timeout does not count: a model that hangs fails on loom's branch limit,
-//! so a timeout there only says the model got slower. Settings that every run shares (which mutants are not viable to test) live in
-//! `.cargo/mutants.toml`.
+//! so a timeout there only says the model got slower. Settings that every run shares (which
+//! mutants are not viable to test) live in `.cargo/mutants.toml`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
