@@ -289,6 +289,9 @@ impl Score {
         s.timeout = f.timeout.len();
         s.missed = f.missed.clone();
         if first.is_none() {
+            // Loom alone: its timeouts are survivors, by the same rule as the loom pass below.
+            s.missed.extend(f.timeout.iter().cloned());
+            s.timeout = 0;
             s.loom_caught = s.caught;
             return s;
         }
@@ -749,8 +752,10 @@ mod tests {
         let alone = Score::combine("lock", Some(&first), None, None);
         assert_eq!((alone.caught, alone.missed.len()), (2, 3));
         assert_eq!(Score::combine("x", None, None, None).score(), None);
+        // Loom alone: its timeout (m2) is a survivor too, not a kill.
         let only_loom = Score::combine("x", None, None, Some(&loom));
-        assert_eq!((only_loom.mutants, only_loom.loom_caught, only_loom.missed.len()), (3, 1, 1));
+        assert_eq!((only_loom.mutants, only_loom.loom_caught, only_loom.timeout), (3, 1, 0));
+        assert_eq!(only_loom.missed, args(&["m3", "m2"]));
     }
 
     #[test]
