@@ -5,6 +5,10 @@
 //!
 //! `pool_child submit_at_exit`: an at-exit handler (registered before the pool, so it runs
 //! after the pool's own at-exit shutdown) submits a task and prints the error.
+//!
+//! `pool_child spawn_fails`: with a stack size no thread can get (`set_stack_size`, process
+//! wide, hence a child), a submit to a pool without workers fails with the spawn error and
+//! queues nothing; a submit to a pool with a worker queues the task for that worker instead.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -42,6 +46,31 @@ fn main() {
             assert_eq!(pool.submit(|| 42).unwrap().into_result(), Ok(42));
             println!("main end");
         }
+        "spawn_fails" => spawn_fails(),
         other => panic!("unknown mode {other:?}"),
     }
+}
+
+/// `spawn_fails` (see the module docs). Prints `no worker: <error>`, `retried: Ok(1)` and
+/// `queued behind: Ok(2) workers 1`.
+fn spawn_fails() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    threading::set_stack_size(1 << 40).unwrap();
+    match pool.submit(|| 1) {
+        Ok(_) => println!("no worker: accepted"),
+        Err(e) => println!("no worker: {e}"),
+    }
+    threading::set_stack_size(0).unwrap();
+    println!("retried: {:?}", pool.submit(|| 1).unwrap().into_result());
+    // One worker, busy: the second submit wants another worker, cannot start one, and leaves
+    // the task queued for the busy one.
+    let (release_tx, release) = std::sync::mpsc::channel::<()>();
+    let busy = pool.submit(move || release.recv().unwrap()).unwrap();
+    threading::set_stack_size(1 << 40).unwrap();
+    let queued = pool.submit(|| 2);
+    threading::set_stack_size(0).unwrap();
+    release_tx.send(()).unwrap();
+    busy.result().unwrap();
+    let queued = queued.map(threading::futures::Future::into_result);
+    println!("queued behind: {queued:?} workers {}", pool.worker_count());
 }

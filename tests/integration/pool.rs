@@ -1707,3 +1707,241 @@ fn exe_26_test_submit_after_interpreter_shutdown() {
         "main end\nruntime-error: cannot schedule new futures after interpreter shutdown\n"
     );
 }
+
+// -------------------------------------------------------------------------------------------
+// Error values, shutdown variants, builder switches, and how idle workers sleep and wake.
+
+/// Each `FutureError` says which kind it is (and no other), displays like the error it holds,
+/// and names that error as its source; the same for `SubmitError`.
+#[test]
+fn future_errors_tell_their_kind_and_display_their_cause() {
+    use std::error::Error as _;
+    let timeout = Future::<i32>::new().result_timeout(Duration::ZERO).unwrap_err();
+    let done = Future::<i32>::new();
+    done.set_result(1).unwrap();
+    let invalid = FutureError::InvalidState(done.set_result(2).unwrap_err());
+    let cases = [
+        (
+            FutureError::Cancelled(CancelledError),
+            [true, false, false, false],
+            "the future was cancelled",
+        ),
+        (timeout, [false, true, false, false], "timed out waiting for the future"),
+        (
+            FutureError::BrokenThreadPool(BrokenThreadPool),
+            [false, false, true, false],
+            "A thread initializer failed, the thread pool is not usable anymore",
+        ),
+        (invalid, [false, false, false, false], "FINISHED: <Future at "),
+        (failure("boom"), [false, false, false, true], "task panicked: boom"),
+    ];
+    for (error, kinds, text) in cases {
+        let got = [error.is_cancelled(), error.is_timeout(), error.is_broken(), error.is_panic()];
+        assert_eq!(got, kinds, "{error:?}");
+        assert!(error.to_string().starts_with(text), "{error}");
+        let source = error.source().expect("every FutureError has its cause as source");
+        assert_eq!(source.to_string(), error.to_string());
+    }
+    assert_eq!(CancelledError.to_string(), "the future was cancelled");
+    assert_eq!(TaskPanic::new("m").to_string(), "task panicked: m");
+
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    pool.shutdown();
+    let refused = pool.submit(|| ()).unwrap_err();
+    let source = refused.source().expect("a SubmitError has its cause as source");
+    assert_eq!(source.to_string(), "cannot schedule new futures after shutdown");
+    assert_eq!(refused.to_string(), source.to_string());
+    let broken = SubmitError::BrokenThreadPool(BrokenThreadPool);
+    assert_eq!(broken.source().unwrap().to_string(), BrokenThreadPool.to_string());
+}
+
+/// `shutdown_nowait` and `shutdown_cancel` refuse later submits, as `shutdown` does; the
+/// cancelling one cancels what is still queued.
+#[test]
+fn every_shutdown_variant_refuses_new_tasks() {
+    let nowait = ThreadPoolExecutor::new(1).unwrap();
+    nowait.shutdown_nowait();
+    assert!(matches!(nowait.submit(|| 1), Err(SubmitError::Shutdown(_))));
+
+    let cancel = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let (started_tx, started) = mpsc::channel();
+    let g = Arc::clone(&gate);
+    let busy = cancel
+        .submit(move || {
+            started_tx.send(()).unwrap();
+            g.wait();
+            1
+        })
+        .unwrap();
+    started.recv().unwrap();
+    let queued = cancel.submit(|| 2).unwrap();
+    let opener = {
+        let gate = Arc::clone(&gate);
+        thread::spawn(move || {
+            // Lets the busy task finish once the shutdown has cancelled the queued one.
+            wait_until("the queued task cancelled", || queued.cancelled());
+            gate.open();
+            queued
+        })
+    };
+    cancel.shutdown_cancel();
+    assert!(opener.join().unwrap().cancelled());
+    assert_eq!(busy.result(), Ok(&1));
+    assert!(matches!(cancel.submit(|| 3), Err(SubmitError::Shutdown(_))));
+}
+
+/// `report_unretrieved(true)` keeps a hook set by `on_unretrieved` (it only turns reporting
+/// back on when it was off); `false` turns the hook off.
+#[test]
+fn report_unretrieved_true_keeps_the_hook() {
+    for (on, expected) in [(true, 1), (false, 0)] {
+        let reports = Arc::new(AtomicUsize::new(0));
+        let r = Arc::clone(&reports);
+        let pool = ThreadPoolExecutor::builder()
+            .max_workers(1)
+            .on_unretrieved(move |_| {
+                r.fetch_add(1, Ordering::SeqCst);
+            })
+            .report_unretrieved(on)
+            .build()
+            .unwrap();
+        drop(pool.submit(|| -> () { panic::resume_unwind(Box::new("unseen")) }).unwrap());
+        pool.shutdown();
+        assert_eq!(reports.load(Ordering::SeqCst), expected, "report_unretrieved({on})");
+    }
+}
+
+/// The OS thread ids of the workers whose names start with `prefix`, in start order.
+fn worker_ids(prefix: &str) -> Vec<u64> {
+    let mut workers: Vec<(String, u64)> = threading::enumerate()
+        .into_iter()
+        .filter(|t| t.name().starts_with(&format!("{prefix}_")))
+        .map(|t| (t.name(), t.native_id().expect("a started worker has an OS id")))
+        .collect();
+    workers.sort();
+    workers.into_iter().map(|(_, id)| id).collect()
+}
+
+/// A worker held on its way back to the queue (in a done-callback of its last task) counts as
+/// idle: the next submit waits for it instead of starting a second worker (CPython's
+/// `_idle_semaphore`).
+#[test]
+fn exe_12_a_worker_on_its_way_back_is_reused() {
+    let pool = ThreadPoolExecutor::new(4).unwrap();
+    let (task_gate, callback_gate) = (Gate::new(), Gate::new());
+    let _open = (OpenOnDrop(Arc::clone(&task_gate)), OpenOnDrop(Arc::clone(&callback_gate)));
+    let g = Arc::clone(&task_gate);
+    let first = pool.submit(move || g.wait()).unwrap();
+    let (in_callback_tx, in_callback) = mpsc::channel();
+    let g = Arc::clone(&callback_gate);
+    first.add_done_callback(move |_| {
+        in_callback_tx.send(()).unwrap();
+        g.wait();
+    });
+    task_gate.open();
+    in_callback.recv().unwrap();
+    let second = pool.submit(|| 2).unwrap();
+    assert_eq!(pool.worker_count(), 1, "the returning worker will take the job");
+    callback_gate.open();
+    assert_eq!(second.result_timeout(Duration::from_secs(10)), Ok(&2));
+    assert_eq!(pool.worker_count(), 1);
+}
+
+/// A worker that went to sleep (parked, not spinning) is woken by the next submit and reused;
+/// a sleeping pool uses no processor.
+#[test]
+fn exe_12_a_sleeping_worker_is_woken_and_reused() {
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(4)
+        .thread_name_prefix("sleepy-reuse")
+        .build()
+        .unwrap();
+    for round in 1..=3 {
+        assert_eq!(pool.submit(move || round).unwrap().result(), Ok(&round));
+        let ids = worker_ids("sleepy-reuse");
+        assert_eq!(ids.len(), 1);
+        threading_tests::wait_until_asleep(ids[0]);
+    }
+    assert_eq!(pool.worker_count(), 1);
+}
+
+/// Two pools with a sleeping worker each: a submit to one wakes that pool's worker, not the
+/// other's (each pool parks its workers on a key of its own).
+#[test]
+fn a_submit_wakes_a_worker_of_its_own_pool() {
+    let pools: Vec<_> = ["own-key-a", "own-key-b"]
+        .into_iter()
+        .map(|p| {
+            ThreadPoolExecutor::builder().max_workers(1).thread_name_prefix(p).build().unwrap()
+        })
+        .collect();
+    for pool in &pools {
+        pool.submit(|| ()).unwrap().result().unwrap();
+    }
+    // The other pool's worker parks first, so a wake-up on a shared key would reach it.
+    for prefix in ["own-key-b", "own-key-a"] {
+        threading_tests::wait_until_asleep(worker_ids(prefix)[0]);
+    }
+    assert_eq!(pools[0].submit(|| 1).unwrap().result_timeout(Duration::from_secs(5)), Ok(&1));
+}
+
+/// Two sleeping workers and two tasks that must run at the same time: the first worker woken
+/// passes the wake-up on to the second (only one wake-up is in flight at a time).
+#[test]
+fn a_woken_worker_passes_the_wake_up_on() {
+    let pool =
+        ThreadPoolExecutor::builder().max_workers(2).thread_name_prefix("pass-on").build().unwrap();
+    let meet = || {
+        let both = Arc::new(threading::Barrier::new(2));
+        move || both.wait_timeout(Duration::from_secs(5)).is_ok()
+    };
+    for _ in 0..2 {
+        let task = meet();
+        let futures: Vec<_> = (0..2).map(|_| pool.submit(task.clone()).unwrap()).collect();
+        assert!(futures.iter().all(|f| f.result() == Ok(&true)), "both ran at once");
+        let ids = worker_ids("pass-on");
+        assert_eq!(ids.len(), 2);
+        for id in ids {
+            threading_tests::wait_until_asleep(id);
+        }
+    }
+}
+
+/// After a worker slept and woke for a task that blocks, a second task starts a second worker
+/// (the woken worker no longer counts as a sleeper).
+#[test]
+fn a_woken_worker_no_longer_counts_as_asleep() {
+    let pool =
+        ThreadPoolExecutor::builder().max_workers(4).thread_name_prefix("woke-up").build().unwrap();
+    pool.submit(|| ()).unwrap().result().unwrap();
+    threading_tests::wait_until_asleep(worker_ids("woke-up")[0]);
+    let both = Arc::new(threading::Barrier::new(2));
+    let (started_tx, started) = mpsc::channel();
+    let b = Arc::clone(&both);
+    let first = pool
+        .submit(move || {
+            started_tx.send(()).unwrap();
+            b.wait_timeout(Duration::from_secs(5)).is_ok()
+        })
+        .unwrap();
+    started.recv().unwrap();
+    let second = pool.submit(move || both.wait_timeout(Duration::from_secs(5)).is_ok()).unwrap();
+    assert_eq!(second.result(), Ok(&true));
+    assert_eq!(first.result(), Ok(&true));
+    assert_eq!(pool.worker_count(), 2);
+}
+
+/// A pool that cannot start a thread: with no worker the submit fails and queues nothing (the
+/// task could never run); with a worker alive the task waits for it instead (CPython would
+/// raise in both cases; here the task is not lost either way).
+#[cfg(not(miri))] // Miri cannot spawn a process: this runs tests/bin/pool_child.
+#[test]
+fn a_failed_worker_start_refuses_only_when_no_worker_is_left() {
+    let out = run_child("spawn_fails");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("no worker: can't start new thread"), "{out}");
+    assert_eq!(lines[1..], ["retried: Ok(1)", "queued behind: Ok(Ok(2)) workers 1"], "{out}");
+}
