@@ -63,6 +63,26 @@ impl Drop for OpenOnDrop {
     }
 }
 
+/// Submits a task that returns `value` once `gate` opens, and waits until it is running (so
+/// it holds a worker).
+fn submit_busy<T: Send + 'static>(
+    pool: &ThreadPoolExecutor,
+    gate: &Arc<Gate>,
+    value: T,
+) -> Future<T> {
+    let (started_tx, started) = mpsc::channel();
+    let g = Arc::clone(gate);
+    let busy = pool
+        .submit(move || {
+            started_tx.send(()).unwrap();
+            g.wait();
+            value
+        })
+        .unwrap();
+    started.recv().unwrap();
+    busy
+}
+
 /// A failure like Python's `Exception('test')`.
 fn failure(message: &str) -> FutureError {
     TaskPanic::new(message).into()
@@ -1192,16 +1212,7 @@ fn exe_20_test_cancel_futures() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
     let gate = Gate::new();
     let _open = OpenOnDrop(Arc::clone(&gate));
-    let (started_tx, started) = mpsc::channel();
-    let g = Arc::clone(&gate);
-    let running = pool
-        .submit(move || {
-            started_tx.send(()).unwrap();
-            g.wait();
-            "ran"
-        })
-        .unwrap();
-    started.recv().unwrap();
+    let running = submit_busy(&pool, &gate, "ran");
     let queued: Vec<_> = (0..5).map(|i| pool.submit(move || i).unwrap()).collect();
     pool.shutdown_cancel_nowait();
     assert!(queued.iter().all(Future::cancelled));
@@ -1766,16 +1777,7 @@ fn every_shutdown_variant_refuses_new_tasks() {
     let cancel = ThreadPoolExecutor::new(1).unwrap();
     let gate = Gate::new();
     let _open = OpenOnDrop(Arc::clone(&gate));
-    let (started_tx, started) = mpsc::channel();
-    let g = Arc::clone(&gate);
-    let busy = cancel
-        .submit(move || {
-            started_tx.send(()).unwrap();
-            g.wait();
-            1
-        })
-        .unwrap();
-    started.recv().unwrap();
+    let busy = submit_busy(&cancel, &gate, 1);
     let queued = cancel.submit(|| 2).unwrap();
     let opener = {
         let gate = Arc::clone(&gate);
