@@ -52,7 +52,7 @@ fn main() {
 }
 
 /// `spawn_fails` (see the module docs). Prints `no worker: <error>`, `retried: Ok(1)` and
-/// `queued behind: Ok(2) workers 1`.
+/// `queued behind: Ok(Ok(2)) workers 1` (the submit's result, then the task's).
 fn spawn_fails() {
     let pool = ThreadPoolExecutor::new(2).unwrap();
     threading::set_stack_size(1 << 40).unwrap();

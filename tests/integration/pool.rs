@@ -21,7 +21,7 @@ use threading::futures::{
     as_completed_timeout, wait, wait_timeout,
 };
 use threading::{RuntimeErrorKind, ValueErrorKind};
-use threading_tests::{assert_timeout, timed, wait_until};
+use threading_tests::{assert_timeout, timed, wait_until, wait_until_asleep};
 
 /// A short timeout for the timing tests. Under Miri the virtual clock advances 5 µs per
 /// interpreted basic block, so starting workers and running the tasks that must finish within
@@ -1864,7 +1864,7 @@ fn exe_12_a_sleeping_worker_is_woken_and_reused() {
         assert_eq!(pool.submit(move || round).unwrap().result(), Ok(&round));
         let ids = worker_ids("sleepy-reuse");
         assert_eq!(ids.len(), 1);
-        threading_tests::wait_until_asleep(ids[0]);
+        wait_until_asleep(ids[0]);
     }
     assert_eq!(pool.worker_count(), 1);
 }
@@ -1884,7 +1884,7 @@ fn a_submit_wakes_a_worker_of_its_own_pool() {
     }
     // The other pool's worker parks first, so a wake-up on a shared key would reach it.
     for prefix in ["own-key-b", "own-key-a"] {
-        threading_tests::wait_until_asleep(worker_ids(prefix)[0]);
+        wait_until_asleep(worker_ids(prefix)[0]);
     }
     assert_eq!(pools[0].submit(|| 1).unwrap().result_timeout(Duration::from_secs(5)), Ok(&1));
 }
@@ -1906,7 +1906,7 @@ fn a_woken_worker_passes_the_wake_up_on() {
         let ids = worker_ids("pass-on");
         assert_eq!(ids.len(), 2);
         for id in ids {
-            threading_tests::wait_until_asleep(id);
+            wait_until_asleep(id);
         }
     }
 }
@@ -1918,7 +1918,7 @@ fn a_woken_worker_no_longer_counts_as_asleep() {
     let pool =
         ThreadPoolExecutor::builder().max_workers(4).thread_name_prefix("woke-up").build().unwrap();
     pool.submit(|| ()).unwrap().result().unwrap();
-    threading_tests::wait_until_asleep(worker_ids("woke-up")[0]);
+    wait_until_asleep(worker_ids("woke-up")[0]);
     let both = Arc::new(threading::Barrier::new(2));
     let (started_tx, started) = mpsc::channel();
     let b = Arc::clone(&both);
