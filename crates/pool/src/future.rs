@@ -360,13 +360,10 @@ impl<T> Inner<T> {
     /// `cancel()`: see [`Future::cancel`]. `view` makes a handle for the callbacks.
     pub(crate) fn cancel(&self, view: impl FnOnce() -> Future<T>) -> bool {
         let guard = self.core.lock.lock();
-        // SAFETY: `core.lock` is held, which guards `callbacks`.
-        let callbacks_queued =
-            self.callbacks.with(|c| unsafe { (*c).as_ref().is_some_and(|v| !v.is_empty()) });
-        let extra = if callbacks_queued { CALLBACKS } else { 0 };
         // Only out of PENDING: a worker may start the task meanwhile without the lock (see
-        // `set_running_or_notify_cancel`); then it runs and this cancel fails.
-        let old = match self.core.transition_from(PENDING, CANCELLED, extra) {
+        // `set_running_or_notify_cancel`); then it runs and this cancel fails. No `CALLBACKS`
+        // flag: only `into_result` of a `FINISHED` future looks at it.
+        let old = match self.core.transition_from(PENDING, CANCELLED, 0) {
             Ok(old) => old,
             Err(state) => return matches!(state & STATE, CANCELLED | CANCELLED_AND_NOTIFIED),
         };
