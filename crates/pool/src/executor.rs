@@ -1163,6 +1163,8 @@ impl<T> Iterator for Map<T> {
 
 impl<T> std::iter::FusedIterator for Map<T> {}
 
+impl<T> ExactSizeIterator for Map<T> {}
+
 impl<T> Drop for Map<T> {
     fn drop(&mut self) {
         self.cancel_rest();
