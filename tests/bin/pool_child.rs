@@ -6,6 +6,12 @@
 //! `pool_child submit_at_exit`: an at-exit handler (registered before the pool, so it runs
 //! after the pool's own at-exit shutdown) submits a task and prints the error.
 //!
+//! `pool_child two_pools`: two pools nobody shuts down, each with an idle worker, and one
+//! that never started a worker; an at-exit handler (running after the pools' own) submits to
+//! one of the used pools and to the unused one. The process must exit (both used pools were
+//! shut down at exit) and print `main end`, then both refusals (the interpreter-shutdown
+//! one).
+//!
 //! `pool_child spawn_fails`: with a stack size no thread can get (`set_stack_size`, process
 //! wide, hence a child), a submit to a pool without workers fails with the spawn error and
 //! queues nothing; a submit to a pool with a worker queues the task for that worker instead.
@@ -16,6 +22,16 @@ use std::time::Duration;
 use threading::futures::ThreadPoolExecutor;
 
 static POOL: OnceLock<ThreadPoolExecutor> = OnceLock::new();
+static UNUSED: OnceLock<ThreadPoolExecutor> = OnceLock::new();
+
+extern "C" fn submit_to_both() {
+    for (name, pool) in [("used", &POOL), ("unused", &UNUSED)] {
+        match pool.get().expect("the pool was created").submit(|| 1) {
+            Ok(_) => println!("{name} pool: accepted"),
+            Err(e) => println!("{name} pool: runtime-error: {e}"),
+        }
+    }
+}
 
 extern "C" fn submit_at_exit() {
     let pool = POOL.get().expect("the pool was created");
@@ -44,6 +60,16 @@ fn main() {
             assert!(threading_core::process::at_exit(submit_at_exit));
             let pool = POOL.get_or_init(|| ThreadPoolExecutor::new(2).unwrap());
             assert_eq!(pool.submit(|| 42).unwrap().into_result(), Ok(42));
+            println!("main end");
+        }
+        "two_pools" => {
+            assert!(threading_core::process::at_exit(submit_to_both));
+            UNUSED.get_or_init(|| ThreadPoolExecutor::new(1).unwrap());
+            let used = POOL.get_or_init(|| ThreadPoolExecutor::new(1).unwrap());
+            assert_eq!(used.submit(|| 1).unwrap().into_result(), Ok(1));
+            let other = ThreadPoolExecutor::new(1).unwrap();
+            assert_eq!(other.submit(|| 2).unwrap().into_result(), Ok(2));
+            std::mem::forget(other);
             println!("main end");
         }
         "spawn_fails" => spawn_fails(),

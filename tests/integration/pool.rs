@@ -259,6 +259,9 @@ fn fut_21_test_repr() {
     let string = Future::new();
     string.set_result(String::new()).unwrap();
     assert!(format!("{string:?}").ends_with("state=finished returned String>"));
+    let nested = Future::new();
+    nested.set_result(vec![Some(String::new())]).unwrap();
+    assert!(format!("{nested:?}").ends_with("state=finished returned Vec<Option<String>>>"));
 }
 
 /// FUT-12 (via `cancel`): the six states, as CPython's `test_cancel`.
@@ -1688,10 +1691,24 @@ fn callback_panic_on_a_worker_does_not_stop_the_others() {
 /// Runs `pool_child MODE` and returns its stdout; it must exit successfully, in time.
 #[cfg(not(miri))] // Only for the child-process tests, which Miri cannot run.
 fn run_child(mode: &str) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pool_child"))
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pool_child"))
         .arg(mode)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run pool_child");
+    // A child that does not end (a worker nobody shut down) fails the test instead of
+    // hanging it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("poll pool_child").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("pool_child {mode} did not exit within 60 s");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().expect("read pool_child's output");
     assert!(
         out.status.success(),
         "pool_child {mode}: {:?}\n{}",
@@ -1879,11 +1896,10 @@ fn a_submit_wakes_a_worker_of_its_own_pool() {
             ThreadPoolExecutor::builder().max_workers(1).thread_name_prefix(p).build().unwrap()
         })
         .collect();
-    for pool in &pools {
+    // The other pool's worker parks first, so a wake-up on a shared key would reach it
+    // (a parking queue wakes in arrival order).
+    for (pool, prefix) in pools.iter().zip(["own-key-a", "own-key-b"]).rev() {
         pool.submit(|| ()).unwrap().result().unwrap();
-    }
-    // The other pool's worker parks first, so a wake-up on a shared key would reach it.
-    for prefix in ["own-key-b", "own-key-a"] {
         wait_until_asleep(worker_ids(prefix)[0]);
     }
     assert_eq!(pools[0].submit(|| 1).unwrap().result_timeout(Duration::from_secs(5)), Ok(&1));
@@ -1946,4 +1962,237 @@ fn a_failed_worker_start_refuses_only_when_no_worker_is_left() {
     assert_eq!(lines.len(), 3, "{out}");
     assert!(lines[0].starts_with("no worker: can't start new thread"), "{out}");
     assert_eq!(lines[1..], ["retried: Ok(1)", "queued behind: Ok(Ok(2)) workers 1"], "{out}");
+}
+
+// -------------------------------------------------------------------------------------------
+// Callbacks, waiters, reports and the end of the program, case by case
+
+/// `into_result` waits for the done callbacks running on another thread (they may hold `&T`),
+/// then takes the value; called from inside a callback it does not wait for itself.
+#[test]
+fn into_result_waits_for_running_callbacks() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let (task_gate, callback_gate) = (Gate::new(), Gate::new());
+    let _open = (OpenOnDrop(Arc::clone(&task_gate)), OpenOnDrop(Arc::clone(&callback_gate)));
+    let f = submit_busy(&pool, &task_gate, 7);
+    let callback_done = Arc::new(AtomicUsize::new(0));
+    let (in_callback_tx, in_callback) = mpsc::channel();
+    let (g, d) = (Arc::clone(&callback_gate), Arc::clone(&callback_done));
+    f.add_done_callback(move |f: &Future<i32>| {
+        // Not the last handle (this one and the caller's exist): refused, without a hang.
+        let inside = f.clone().into_result();
+        in_callback_tx
+            .send(inside.is_err_and(|e| matches!(e, FutureError::InvalidState(_))))
+            .unwrap();
+        g.wait();
+        d.store(1, Ordering::SeqCst);
+    });
+    task_gate.open();
+    assert_eq!(in_callback.recv_timeout(Duration::from_secs(5)), Ok(true));
+    let (tid_tx, tid) = mpsc::channel();
+    let d = Arc::clone(&callback_done);
+    let taker = thread::spawn(move || {
+        tid_tx.send(threading::get_native_id()).unwrap();
+        let value = f.into_result();
+        (value, d.load(Ordering::SeqCst))
+    });
+    wait_until_asleep(tid.recv().unwrap());
+    callback_gate.open();
+    assert_eq!(taker.join().unwrap(), (Ok(7), 1), "returned only after the callback");
+}
+
+/// A done callback of a pool future gets a handle of that future: done, with its value.
+#[test]
+fn a_pool_futures_callback_sees_it_done() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let f = submit_busy(&pool, &gate, 5);
+    let (seen_tx, seen) = mpsc::channel();
+    f.add_done_callback(move |f: &Future<i32>| {
+        seen_tx.send((f.done(), f.result_timeout(Duration::ZERO).ok().copied())).unwrap();
+    });
+    gate.open();
+    assert_eq!(seen.recv_timeout(Duration::from_secs(5)), Ok((true, Some(5))));
+    assert_eq!(f.into_result(), Ok(5));
+}
+
+/// `exception_deadline`: the failure, `None` for a success, a timeout for a pending future.
+#[test]
+fn exception_deadline_outcomes() {
+    let soon = || Instant::now() + SHORT;
+    let failed = Future::<i32>::new();
+    failed.set_exception(failure("bad")).unwrap();
+    assert_eq!(failed.exception_deadline(soon()), Ok(Some(failure("bad"))));
+    let ok = Future::new();
+    ok.set_result(1).unwrap();
+    assert_eq!(ok.exception_deadline(soon()), Ok(None));
+    let pending = Future::<i32>::new();
+    assert!(pending.exception_deadline(soon()).unwrap_err().is_timeout());
+}
+
+/// Handles hash by identity: clones alike, distinct futures (almost surely) differently.
+#[test]
+fn future_hash_is_by_identity() {
+    use std::hash::{BuildHasher, RandomState};
+    let hasher = RandomState::new();
+    let f = Future::<i32>::new();
+    let other = Future::<i32>::new();
+    assert_eq!(hasher.hash_one(&f), hasher.hash_one(f.clone()));
+    assert_ne!(hasher.hash_one(&f), hasher.hash_one(&other));
+}
+
+/// A `map` iterator knows how many results are left, and dropping it cancels the tasks that
+/// have not started (CPython's `result_iterator` cancels them in its `finally`).
+#[test]
+fn map_len_and_drop_cancels_the_rest() {
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let busy = submit_busy(&pool, &gate, ());
+    let mut it = pool.map(|x: usize| x, 0..3).unwrap();
+    assert_eq!(it.size_hint(), (3, Some(3)));
+    assert_eq!(it.len(), 3);
+    gate.open();
+    assert_eq!(it.next(), Some(Ok(0)));
+    assert_eq!(it.size_hint(), (2, Some(2)));
+    assert_eq!((it.next(), it.next(), it.next()), (Some(Ok(1)), Some(Ok(2)), None));
+    assert_eq!(it.size_hint(), (0, Some(0)));
+    drop((it, busy));
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let pool = ThreadPoolExecutor::new(1).unwrap();
+    let _busy = submit_busy(&pool, &gate, ());
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    let it = pool.map(move |_: i32| r.fetch_add(1, Ordering::SeqCst), [1, 2, 3]).unwrap();
+    drop(it); // nothing started: all three are cancelled
+    gate.open();
+    pool.shutdown();
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
+/// A waiter asleep in `wait` is woken by the completion it waits for.
+#[test]
+fn a_sleeping_wait_is_woken_by_the_completion() {
+    let f = Future::new();
+    let (tid_tx, tid) = mpsc::channel();
+    let (done_tx, done) = mpsc::channel();
+    let g = f.clone();
+    thread::spawn(move || {
+        tid_tx.send(threading::get_native_id()).unwrap();
+        let split = wait([g], ReturnWhen::AllCompleted);
+        done_tx.send(split.done.len()).unwrap();
+    });
+    wait_until_asleep(tid.recv().unwrap());
+    f.set_result(1).unwrap();
+    assert_eq!(done.recv_timeout(Duration::from_secs(5)), Ok(1));
+}
+
+/// Two waiters on one future: the one that times out removes only its own entry, the other
+/// is still told of the completion.
+#[test]
+fn a_timed_out_waiter_leaves_the_others_installed() {
+    let f = Future::new();
+    let (tid_tx, tid) = mpsc::channel();
+    let (done_tx, done) = mpsc::channel();
+    let g = f.clone();
+    thread::spawn(move || {
+        tid_tx.send(threading::get_native_id()).unwrap();
+        let mut it = as_completed([g]);
+        done_tx.send(it.next().is_some_and(|r| r.is_ok())).unwrap();
+    });
+    wait_until_asleep(tid.recv().unwrap());
+    let split = wait_timeout([f.clone()], SHORT, ReturnWhen::AllCompleted);
+    assert_eq!((split.done.len(), split.not_done.len()), (0, 1));
+    assert!(as_completed_timeout([f.clone()], SHORT).next().unwrap().is_err());
+    f.set_result(1).unwrap();
+    assert_eq!(done.recv_timeout(Duration::from_secs(5)), Ok(true));
+}
+
+/// A panicking done callback is reported through the excepthook (CPython logs
+/// "exception calling callback for <Future …>"), and the next callback still runs.
+#[test]
+fn a_panicking_callback_is_reported() {
+    let (_turn, reports) = crate::thread::capture_reports("cb-report");
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .thread_name_prefix("cb-report")
+        .build()
+        .unwrap();
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let f = submit_busy(&pool, &gate, 1);
+    let (next_tx, next) = mpsc::channel();
+    f.add_done_callback(|_| panic::resume_unwind(Box::new("callback boom")));
+    f.add_done_callback(move |_| next_tx.send(()).unwrap());
+    gate.open();
+    next.recv_timeout(Duration::from_secs(5)).unwrap();
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let (message, _, thread) = &reports[0];
+    assert!(message.starts_with("exception calling callback for <Future at 0x"), "{message}");
+    assert!(message.contains("callback boom"), "{message}");
+    assert_eq!(thread.as_deref(), Some("cb-report_0"));
+}
+
+/// Without a hook, an unretrieved failure goes to the excepthook with CPython's asyncio text,
+/// from the thread that dropped the last handle (here the worker).
+#[test]
+fn an_unretrieved_failure_goes_to_the_excepthook() {
+    let (_turn, reports) = crate::thread::capture_reports("unretrieved-report");
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .thread_name_prefix("unretrieved-report")
+        .report_unretrieved(false)
+        .report_unretrieved(true) // on again: through the excepthook, as by default
+        .build()
+        .unwrap();
+    let gate = Gate::new();
+    let _open = OpenOnDrop(Arc::clone(&gate));
+    let g = Arc::clone(&gate);
+    drop(pool.submit(move || -> () {
+        g.wait();
+        panic::resume_unwind(Box::new("nobody looked"))
+    }));
+    gate.open();
+    pool.shutdown();
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let message = &reports[0].0;
+    assert!(message.starts_with("Future exception was never retrieved\nfuture: <Future at"));
+    assert!(message.contains("state=finished raised TaskPanic>"), "{message}");
+    assert!(message.ends_with("nobody looked"), "{message}");
+}
+
+/// A failing initializer is reported through the excepthook ("Exception in initializer:").
+#[test]
+fn a_failing_initializer_is_reported() {
+    let (_turn, reports) = crate::thread::capture_reports("init-report");
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .thread_name_prefix("init-report")
+        .initializer(|| -> Result<(), String> { Err("no database".into()) })
+        .build()
+        .unwrap();
+    assert!(pool.submit(|| 1).unwrap().result().unwrap_err().is_broken());
+    pool.shutdown();
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let message = &reports[0].0;
+    assert!(message.starts_with("Exception in initializer:\n"), "{message}");
+    assert!(message.contains("no database"), "{message}");
+}
+
+/// At the end of the program every pool that started a worker is shut down (two here, so the
+/// list keeps both), and a pool that never started one refuses submits too.
+#[cfg(not(miri))] // Miri cannot spawn a process: this runs tests/bin/pool_child.
+#[test]
+fn exe_26_every_pool_is_shut_down_at_exit() {
+    assert_eq!(
+        run_child("two_pools"),
+        "main end\n\
+         used pool: runtime-error: cannot schedule new futures after interpreter shutdown\n\
+         unused pool: runtime-error: cannot schedule new futures after interpreter shutdown\n"
+    );
 }
