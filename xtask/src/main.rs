@@ -62,8 +62,9 @@ Commands:
         time (-j 1, or --jobs N; output in target/mutants/<crate>), with the integration tests
         of that crate's module (plus its stress and unit tests) as the killers. --retest
         re-tests the survivors with the current tests (after adding tests for them); --loom
-        re-tests the remaining survivors with the crate's loom models (--cfg threading_loom,
-        --profile loom, LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only runs just that pass.
+        re-tests the remaining survivors not listed as equivalent with the crate's loom models
+        (--cfg threading_loom, --profile loom, LOOM_MAX_PREEMPTIONS=N, default 2); --loom-only
+        runs just that pass.
         Prints per crate mutants, caught, missed (listed; the ones in
         .cargo/mutants-equivalent.txt apart, with their reasons), unviable, timeouts and the
         score caught/(caught+missed), timeouts counted as caught, also without the equivalent

@@ -614,9 +614,15 @@ pub(crate) fn run(o: &Options) -> Result<(), String> {
             if o.loom || o.loom_only {
                 let first_out = Outcome::read(&first_dir);
                 let retest_out = Outcome::read(&retest_dir);
-                let survivors = first_out
-                    .as_ref()
-                    .map(|f| Score::combine(c, Some(f), retest_out.as_ref(), None).missed);
+                // Survivors judged equivalent are not worth a loom build each.
+                let equivalents = std::fs::read_to_string(root.join(EQUIVALENT_FILE))
+                    .map(|t| parse_equivalents(&t))
+                    .unwrap_or_default();
+                let survivors = first_out.as_ref().map(|f| {
+                    let mut missed = Score::combine(c, Some(f), retest_out.as_ref(), None).missed;
+                    missed.retain(|m| equivalent_reason(m, &equivalents).is_none());
+                    missed
+                });
                 let _ = std::fs::remove_dir_all(loom_dir.join("mutants.out"));
                 if survivors.as_ref().is_none_or(|s| !s.is_empty()) {
                     let timeout = test_timeout(o, run_baseline(&lk, &root)?);
