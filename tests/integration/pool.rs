@@ -83,6 +83,19 @@ fn submit_busy<T: Send + 'static>(
     busy
 }
 
+/// Runs `f` on a new thread and returns once that thread sleeps (in `f`, blocked); `f`'s
+/// result arrives on the returned channel.
+fn asleep_in<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> mpsc::Receiver<R> {
+    let (tid_tx, tid) = mpsc::channel();
+    let (result_tx, result) = mpsc::channel();
+    thread::spawn(move || {
+        tid_tx.send(threading::get_native_id()).unwrap();
+        let _ = result_tx.send(f());
+    });
+    wait_until_asleep(tid.recv().unwrap());
+    result
+}
+
 /// A failure like Python's `Exception('test')`.
 fn failure(message: &str) -> FutureError {
     TaskPanic::new(message).into()
@@ -1989,16 +2002,11 @@ fn into_result_waits_for_running_callbacks() {
     });
     task_gate.open();
     assert_eq!(in_callback.recv_timeout(Duration::from_secs(5)), Ok(true));
-    let (tid_tx, tid) = mpsc::channel();
     let d = Arc::clone(&callback_done);
-    let taker = thread::spawn(move || {
-        tid_tx.send(threading::get_native_id()).unwrap();
-        let value = f.into_result();
-        (value, d.load(Ordering::SeqCst))
-    });
-    wait_until_asleep(tid.recv().unwrap());
+    let taken = asleep_in(move || (f.into_result(), d.load(Ordering::SeqCst)));
     callback_gate.open();
-    assert_eq!(taker.join().unwrap(), (Ok(7), 1), "returned only after the callback");
+    let returned = taken.recv_timeout(Duration::from_secs(5));
+    assert_eq!(returned, Ok((Ok(7), 1)), "returned only after the callback");
 }
 
 /// A done callback of a pool future gets a handle of that future: done, with its value.
@@ -2076,15 +2084,8 @@ fn map_len_and_drop_cancels_the_rest() {
 #[test]
 fn a_sleeping_wait_is_woken_by_the_completion() {
     let f = Future::new();
-    let (tid_tx, tid) = mpsc::channel();
-    let (done_tx, done) = mpsc::channel();
     let g = f.clone();
-    thread::spawn(move || {
-        tid_tx.send(threading::get_native_id()).unwrap();
-        let split = wait([g], ReturnWhen::AllCompleted);
-        done_tx.send(split.done.len()).unwrap();
-    });
-    wait_until_asleep(tid.recv().unwrap());
+    let done = asleep_in(move || wait([g], ReturnWhen::AllCompleted).done.len());
     f.set_result(1).unwrap();
     assert_eq!(done.recv_timeout(Duration::from_secs(5)), Ok(1));
 }
@@ -2094,15 +2095,8 @@ fn a_sleeping_wait_is_woken_by_the_completion() {
 #[test]
 fn a_timed_out_waiter_leaves_the_others_installed() {
     let f = Future::new();
-    let (tid_tx, tid) = mpsc::channel();
-    let (done_tx, done) = mpsc::channel();
     let g = f.clone();
-    thread::spawn(move || {
-        tid_tx.send(threading::get_native_id()).unwrap();
-        let mut it = as_completed([g]);
-        done_tx.send(it.next().is_some_and(|r| r.is_ok())).unwrap();
-    });
-    wait_until_asleep(tid.recv().unwrap());
+    let done = asleep_in(move || as_completed([g]).next().is_some_and(|r| r.is_ok()));
     let split = wait_timeout([f.clone()], SHORT, ReturnWhen::AllCompleted);
     assert_eq!((split.done.len(), split.not_done.len()), (0, 1));
     assert!(as_completed_timeout([f.clone()], SHORT).next().unwrap().is_err());
