@@ -12,6 +12,12 @@
 //! shut down at exit) and print `main end`, then both refusals (the interpreter-shutdown
 //! one).
 //!
+//! `pool_child own_key`: two pools with a sleeping worker each, the other pool's parked
+//! first; a submit to the first must wake its own worker (each pool parks its workers on a
+//! key of its own). A process of its own: in the test binary other tests' pools shut down
+//! all the time, and each shutdown wakes every worker parked on its key, which would hide a
+//! shared key. Prints the submit's result.
+//!
 //! `pool_child spawn_fails`: with a stack size no thread can get (`set_stack_size`, process
 //! wide, hence a child), a submit to a pool without workers fails with the spawn error and
 //! queues nothing; a submit to a pool with a worker queues the task for that worker instead.
@@ -72,6 +78,7 @@ fn main() {
             std::mem::forget(other);
             println!("main end");
         }
+        "own_key" => own_key(),
         "spawn_fails" => spawn_fails(),
         other => panic!("unknown mode {other:?}"),
     }
@@ -99,4 +106,26 @@ fn spawn_fails() {
     busy.result().unwrap();
     let queued = queued.map(threading::futures::Future::into_result);
     println!("queued behind: {queued:?} workers {}", pool.worker_count());
+}
+
+/// `own_key` (see the module docs). Prints `Ok(1)`, or `Err(…)` if the worker was not woken.
+fn own_key() {
+    let pools: Vec<_> = ["own-key-a", "own-key-b"]
+        .into_iter()
+        .map(|p| {
+            ThreadPoolExecutor::builder().max_workers(1).thread_name_prefix(p).build().unwrap()
+        })
+        .collect();
+    // The other pool's worker parks first, so a wake-up on a shared key would reach it
+    // (a parking queue wakes in arrival order).
+    for (pool, prefix) in pools.iter().zip(["own-key-a", "own-key-b"]).rev() {
+        pool.submit(|| ()).unwrap().result().unwrap();
+        let worker = threading::enumerate()
+            .into_iter()
+            .find(|t| t.name().starts_with(prefix))
+            .and_then(|t| t.native_id())
+            .expect("the pool's worker is running");
+        threading_tests::wait_until_asleep(worker);
+    }
+    println!("{:?}", pools[0].submit(|| 1).unwrap().result_timeout(Duration::from_secs(2)));
 }

@@ -1900,22 +1900,12 @@ fn exe_12_a_sleeping_worker_is_woken_and_reused() {
 }
 
 /// Two pools with a sleeping worker each: a submit to one wakes that pool's worker, not the
-/// other's (each pool parks its workers on a key of its own).
+/// other's (each pool parks its workers on a key of its own). In a child process: see
+/// `pool_child own_key`.
+#[cfg(not(miri))] // Miri cannot spawn a process: this runs tests/bin/pool_child.
 #[test]
 fn a_submit_wakes_a_worker_of_its_own_pool() {
-    let pools: Vec<_> = ["own-key-a", "own-key-b"]
-        .into_iter()
-        .map(|p| {
-            ThreadPoolExecutor::builder().max_workers(1).thread_name_prefix(p).build().unwrap()
-        })
-        .collect();
-    // The other pool's worker parks first, so a wake-up on a shared key would reach it
-    // (a parking queue wakes in arrival order).
-    for (pool, prefix) in pools.iter().zip(["own-key-a", "own-key-b"]).rev() {
-        pool.submit(|| ()).unwrap().result().unwrap();
-        wait_until_asleep(worker_ids(prefix)[0]);
-    }
-    assert_eq!(pools[0].submit(|| 1).unwrap().result_timeout(Duration::from_secs(5)), Ok(&1));
+    assert_eq!(run_child("own_key"), "Ok(1)\n");
 }
 
 /// Two sleeping workers and two tasks that must run at the same time: the first worker woken
@@ -2189,4 +2179,22 @@ fn exe_26_every_pool_is_shut_down_at_exit() {
          used pool: runtime-error: cannot schedule new futures after interpreter shutdown\n\
          unused pool: runtime-error: cannot schedule new futures after interpreter shutdown\n"
     );
+}
+
+/// A `result()` asleep on a pending future (nobody started it) is woken by `set_result` and
+/// by `cancel`, the transitions straight out of PENDING.
+#[test]
+fn a_sleeping_result_is_woken_out_of_pending() {
+    for cancel in [false, true] {
+        let f = Future::<i32>::new();
+        let g = f.clone();
+        let got = asleep_in(move || g.result().map(|v| *v));
+        if cancel {
+            assert!(f.cancel());
+        } else {
+            f.set_result(3).unwrap();
+        }
+        let expected = if cancel { Err(FutureError::Cancelled(CancelledError)) } else { Ok(3) };
+        assert_eq!(got.recv_timeout(Duration::from_secs(5)), Ok(expected), "cancel: {cancel}");
+    }
 }
