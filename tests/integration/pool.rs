@@ -2198,3 +2198,19 @@ fn a_sleeping_result_is_woken_out_of_pending() {
         assert_eq!(got.recv_timeout(Duration::from_secs(5)), Ok(expected), "cancel: {cancel}");
     }
 }
+
+/// `FirstException` sleeps through a success: a `wait` asleep on two pending futures is still
+/// waiting after one of them finishes well, and returns when the other fails.
+#[test]
+fn first_exception_sleeps_through_a_success() {
+    let (ok, bad) = (Future::<i32>::new(), Future::<i32>::new());
+    let (a, b) = (ok.clone(), bad.clone());
+    let got = asleep_in(move || {
+        let split = wait([&a, &b], ReturnWhen::FirstException);
+        (split.done.len(), split.not_done.len())
+    });
+    ok.set_result(1).unwrap();
+    assert_eq!(got.recv_timeout(Duration::from_millis(200)), Err(mpsc::RecvTimeoutError::Timeout));
+    bad.set_exception(failure("late")).unwrap();
+    assert_eq!(got.recv_timeout(Duration::from_secs(5)), Ok((2, 0)));
+}
