@@ -285,6 +285,21 @@ fn dependent_pair_after_idle() {
     });
 }
 
+/// Three sequential submits to a one-worker pool: each completes. Between the first and the
+/// second the worker may be on its way to sleep (counted as a sleeper, not yet parked), so the
+/// second submit's wake-up finds nobody parked; the pool must then clear its "wake-up in
+/// flight" mark, or the third submit, with the worker really asleep, wakes nobody (a loom
+/// deadlock). At bound 2: 8,984 executions; at bound 3, 122,160.
+#[test]
+fn a_wake_that_finds_nobody_is_not_left_pending() {
+    check("pool::a_wake_that_finds_nobody_is_not_left_pending", || {
+        let pool = ThreadPoolExecutor::new(1).unwrap();
+        for i in 0..3 {
+            assert_eq!(pool.submit(move || i).unwrap().into_result(), Ok(i));
+        }
+    });
+}
+
 /// [`check`], with the preemption bound capped at `bound` for a model too big for the CI bound;
 /// prints the same summary line, which `cargo xtask loom` collects.
 fn check_at_most(bound: usize, name: &str, f: impl Fn() + Sync + Send + 'static) {
