@@ -2188,7 +2188,7 @@ fn a_sleeping_result_is_woken_out_of_pending() {
     for cancel in [false, true] {
         let f = Future::<i32>::new();
         let g = f.clone();
-        let got = asleep_in(move || g.result().map(|v| *v));
+        let got = asleep_in(move || g.result().copied());
         if cancel {
             assert!(f.cancel());
         } else {
