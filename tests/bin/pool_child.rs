@@ -110,7 +110,8 @@ fn spawn_fails() {
 
 /// `own_key` (see the module docs). Prints `Ok(1)`, or `Err(…)` if the worker was not woken.
 fn own_key() {
-    let pools: Vec<_> = ["own-key-a", "own-key-b"]
+    let prefixes = ["own-key-a", "own-key-b"];
+    let pools: Vec<_> = prefixes
         .into_iter()
         .map(|p| {
             ThreadPoolExecutor::builder().max_workers(1).thread_name_prefix(p).build().unwrap()
@@ -118,14 +119,9 @@ fn own_key() {
         .collect();
     // The other pool's worker parks first, so a wake-up on a shared key would reach it
     // (a parking queue wakes in arrival order).
-    for (pool, prefix) in pools.iter().zip(["own-key-a", "own-key-b"]).rev() {
+    for (pool, prefix) in pools.iter().zip(prefixes).rev() {
         pool.submit(|| ()).unwrap().result().unwrap();
-        let worker = threading::enumerate()
-            .into_iter()
-            .find(|t| t.name().starts_with(prefix))
-            .and_then(|t| t.native_id())
-            .expect("the pool's worker is running");
-        threading_tests::wait_until_asleep(worker);
+        threading_tests::wait_until_asleep(threading_tests::worker_ids(prefix)[0]);
     }
     println!("{:?}", pools[0].submit(|| 1).unwrap().result_timeout(Duration::from_secs(2)));
 }

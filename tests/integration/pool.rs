@@ -21,7 +21,7 @@ use threading::futures::{
     as_completed_timeout, wait, wait_timeout,
 };
 use threading::{RuntimeErrorKind, ValueErrorKind};
-use threading_tests::{assert_timeout, timed, wait_until, wait_until_asleep};
+use threading_tests::{assert_timeout, timed, wait_until, wait_until_asleep, worker_ids};
 
 /// A short timeout for the timing tests. Under Miri the virtual clock advances 5 µs per
 /// interpreted basic block, so starting workers and running the tasks that must finish within
@@ -1843,17 +1843,6 @@ fn report_unretrieved_true_keeps_the_hook() {
         pool.shutdown();
         assert_eq!(reports.load(Ordering::SeqCst), expected, "report_unretrieved({on})");
     }
-}
-
-/// The OS thread ids of the workers whose names start with `prefix`, in start order.
-fn worker_ids(prefix: &str) -> Vec<u64> {
-    let mut workers: Vec<(String, u64)> = threading::enumerate()
-        .into_iter()
-        .filter(|t| t.name().starts_with(&format!("{prefix}_")))
-        .map(|t| (t.name(), t.native_id().expect("a started worker has an OS id")))
-        .collect();
-    workers.sort();
-    workers.into_iter().map(|(_, id)| id).collect()
 }
 
 /// A worker held on its way back to the queue (in a done-callback of its last task) counts as

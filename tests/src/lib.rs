@@ -297,3 +297,19 @@ impl std::fmt::Debug for Bunch {
             .finish()
     }
 }
+
+/// The OS thread ids of the pool workers whose names start with `prefix` (the pool's
+/// `thread_name_prefix`), in start order.
+///
+/// # Panics
+///
+/// If a matching thread has no OS id (it has not started).
+pub fn worker_ids(prefix: &str) -> Vec<u64> {
+    let mut workers: Vec<(String, u64)> = threading::enumerate()
+        .into_iter()
+        .filter(|t| t.name().starts_with(&format!("{prefix}_")))
+        .map(|t| (t.name(), t.native_id().expect("a started worker has an OS id")))
+        .collect();
+    workers.sort();
+    workers.into_iter().map(|(_, id)| id).collect()
+}
