@@ -94,3 +94,92 @@ impl<T> core::ops::Deref for CachePadded<T> {
         &self.0
     }
 }
+
+/// Where lock-free code waits for another thread's next few instructions (in a linked queue:
+/// "the pusher that claimed a block's last slot is linking the next block"), with the waker
+/// saying when it has done them.
+///
+/// In production it is an empty type: [`wait_until`](Progress::wait_until) spins with a short
+/// exponential backoff, then yields the processor, until its condition holds, and
+/// [`notify`](Progress::notify) does nothing. Under loom it is a loom mutex and condition
+/// variable, so a waiting model thread blocks until notified instead of looping: loom explores
+/// every schedule of its runnable threads, and two threads that spin-wait on a third one that is
+/// preempted would give it unboundedly many (each yield lets the other spinner run again).
+/// Forgetting a `notify` after a change some thread waits for makes the model report a deadlock,
+/// so the models also check that every such wait has its waker.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use threading_core::atomic::{AtomicBool, Ordering};
+/// use threading_core::hint::Progress;
+///
+/// let step = Arc::new((AtomicBool::new(false), Progress::new()));
+/// let s = Arc::clone(&step);
+/// let t = std::thread::spawn(move || {
+///     s.0.store(true, Ordering::Release);
+///     s.1.notify();
+/// });
+/// step.1.wait_until(|| step.0.load(Ordering::Acquire));
+/// t.join().unwrap();
+/// ```
+#[derive(Debug, Default)]
+pub struct Progress {
+    #[cfg(threading_loom)]
+    lock: loom::sync::Mutex<()>,
+    #[cfg(threading_loom)]
+    changed: loom::sync::Condvar,
+}
+
+impl Progress {
+    crate::const_fn! {
+        /// A new waiting place.
+        pub fn new() -> Progress {
+            Progress {
+                #[cfg(threading_loom)]
+                lock: loom::sync::Mutex::new(()),
+                #[cfg(threading_loom)]
+                changed: loom::sync::Condvar::new(),
+            }
+        }
+    }
+
+    /// Returns once `done()` holds; `done` is called again after each backoff step (or, under
+    /// loom, after each [`notify`](Progress::notify)).
+    #[cfg(not(threading_loom))]
+    #[inline]
+    pub fn wait_until(&self, mut done: impl FnMut() -> bool) {
+        let mut round = 0u32;
+        while !done() {
+            if round < 6 {
+                for _ in 0..(1u32 << round) {
+                    spin_loop();
+                }
+                round += 1;
+            } else {
+                crate::thread::yield_now();
+            }
+        }
+    }
+
+    /// Returns once `done()` holds; `done` is called again after each backoff step (or, under
+    /// loom, after each [`notify`](Progress::notify)).
+    #[cfg(threading_loom)]
+    pub fn wait_until(&self, mut done: impl FnMut() -> bool) {
+        let mut guard = self.lock.lock().expect("a model thread panicked");
+        while !done() {
+            guard = self.changed.wait(guard).expect("a model thread panicked");
+        }
+    }
+
+    /// Tells the waiters that what they wait for may have happened (call it after the change).
+    #[inline]
+    pub fn notify(&self) {
+        #[cfg(threading_loom)]
+        {
+            drop(self.lock.lock().expect("a model thread panicked"));
+            self.changed.notify_all();
+        }
+    }
+}
