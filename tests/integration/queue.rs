@@ -1737,3 +1737,164 @@ fn wakes_reach_waiters_caught_between_registering_and_parking() {
         putter.join().unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The bounded `Queue`'s lock-free ring and its overflow (a `maxsize` beyond the ring, or one
+// raised at run time).
+
+/// The item a put refused as `Full` gave back (fails on anything else).
+fn full_item<T>(r: Result<(), PutError<T>>) -> T {
+    match r {
+        Err(PutError::Full(full)) => full.into_inner(),
+        _ => panic!("expected Full"),
+    }
+}
+
+/// An item that counts its drops.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn ring_a_maxsize_beyond_the_ring_holds_every_item_in_order() {
+    // 10,000 is more than the ring's 4,096 slots: the rest goes to the overflow.
+    const N: usize = 10_000;
+    let q = Queue::new(N);
+    for i in 0..N {
+        q.put_nowait(i).unwrap();
+    }
+    assert!(q.full());
+    assert_eq!(q.qsize(), N);
+    assert_eq!(full_item(q.put_nowait(N)), N);
+    for i in 0..N {
+        assert_eq!(q.get_nowait(), Ok(i));
+    }
+    assert!(q.empty());
+    assert_eq!(q.unfinished_tasks(), N);
+}
+
+#[test]
+fn ring_a_raised_maxsize_overflows_first_in_first_out() {
+    let q = Queue::new(3);
+    for i in 0..3 {
+        q.put_nowait(i).unwrap();
+    }
+    q.set_maxsize(6);
+    for i in 3..6 {
+        q.put_nowait(i).unwrap();
+    }
+    assert!(q.full());
+    assert_eq!(full_item(q.put_nowait(6)), 6);
+    assert_eq!(q.get_nowait(), Ok(0));
+    // The ring has room now, but the overflow is not empty: 6 queues behind 5.
+    q.put_nowait(6).unwrap();
+    assert_eq!(q.qsize(), 6);
+    for i in 1..=6 {
+        assert_eq!(q.get_nowait(), Ok(i));
+    }
+    // Empty again: puts use the ring, and a lowered maxsize holds again.
+    q.set_maxsize(2);
+    q.put_nowait(7).unwrap();
+    q.put_nowait(8).unwrap();
+    assert_eq!(full_item(q.put_nowait(9)), 9);
+    q.set_maxsize(0);
+    for i in 9..100 {
+        q.put_nowait(i).unwrap();
+    }
+    for i in 7..100 {
+        assert_eq!(q.get_nowait(), Ok(i));
+    }
+    assert_eq!(q.unfinished_tasks(), 100);
+    for _ in 0..100 {
+        q.task_done().unwrap();
+    }
+    assert_eq!(q.task_done().map_err(|e| e.kind()), Err(ValueErrorKind::TaskDoneTooManyTimes));
+}
+
+#[test]
+fn ring_and_overflow_drop_each_item_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let q = Queue::new(2);
+    // Go round the ring a few laps first, so that the items left are not at slot 0.
+    for _ in 0..5 {
+        q.put(Counted(Arc::clone(&drops))).unwrap();
+        drop(q.get().unwrap());
+    }
+    assert_eq!(drops.load(Ordering::SeqCst), 5);
+    q.put(Counted(Arc::clone(&drops))).unwrap();
+    q.put(Counted(Arc::clone(&drops))).unwrap();
+    q.set_maxsize(0);
+    q.put(Counted(Arc::clone(&drops))).unwrap();
+    q.put(Counted(Arc::clone(&drops))).unwrap();
+    assert_eq!(q.qsize(), 4);
+    drop(q.get().unwrap());
+    assert_eq!(drops.load(Ordering::SeqCst), 6);
+    drop(q);
+    assert_eq!(drops.load(Ordering::SeqCst), 9);
+
+    // An immediate shutdown discards the ring's and the overflow's items.
+    let q = Queue::new(1);
+    q.put(Counted(Arc::clone(&drops))).unwrap();
+    q.set_maxsize(0);
+    q.put(Counted(Arc::clone(&drops))).unwrap();
+    q.shutdown_immediate();
+    assert_eq!(drops.load(Ordering::SeqCst), 11);
+    assert_eq!(q.unfinished_tasks(), 0);
+    assert!(q.put(Counted(Arc::clone(&drops))).is_err());
+    assert_eq!(drops.load(Ordering::SeqCst), 12, "the refused item comes back and is dropped");
+}
+
+#[test]
+fn ring_a_shutdown_hands_out_the_overflow_before_failing() {
+    let q = Queue::new(1);
+    q.put(1).unwrap();
+    q.set_maxsize(0);
+    q.put(2).unwrap();
+    q.shutdown();
+    assert!(q.put(3).is_err());
+    assert_eq!(q.get(), Ok(1));
+    assert_eq!(q.get(), Ok(2));
+    assert_eq!(q.get(), Err(ShutDown::new()));
+}
+
+/// Producers and consumers run through a queue of capacity 4 while another thread keeps
+/// moving `maxsize` between 2, 4 (the ring), 16 and unbounded, so items go through the ring
+/// and the overflow and `set_maxsize` wakes putters: every item arrives exactly once.
+#[test]
+fn ring_stress_with_a_moving_maxsize_every_item_exactly_once() {
+    const CONSUMERS: usize = 4;
+    let stop = Arc::new(AtomicBool::new(false));
+    // `stress_mpmc` asks for capacity 4; the ring is made with it here.
+    let queue = Arc::new(Queue::new(4));
+    let mover = {
+        let (stop, q) = (Arc::clone(&stop), Arc::clone(&queue));
+        thread::spawn(move || {
+            let mut moves = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                q.set_maxsize([2, 4, 16, 0][(moves % 4) as usize]);
+                moves += 1;
+                thread::yield_now();
+            }
+            moves
+        })
+    };
+    stress_mpmc(
+        |cap| {
+            assert_eq!(cap, 4);
+            queue
+        },
+        |q, x| q.put(Some(x)).unwrap(),
+        |q| q.get().unwrap(),
+        |q| {
+            for _ in 0..CONSUMERS {
+                q.put(None).unwrap();
+            }
+        },
+    );
+    stop.store(true, Ordering::SeqCst);
+    assert!(mover.join().unwrap() > 0, "maxsize never moved");
+}

@@ -63,8 +63,18 @@ fn capacity_one_fifo_handoff() {
 /// second getter still sleeps).
 #[test]
 fn two_getters_two_puts() {
-    check("queue::two_getters_two_puts", || {
-        let q = Arc::new(Queue::new(0));
+    two_getters_two_puts_with(0, "queue::two_getters_two_puts");
+}
+
+/// The same on the lock-free ring of a bounded queue.
+#[test]
+fn two_getters_two_puts_ring() {
+    two_getters_two_puts_with(2, "queue::two_getters_two_puts_ring");
+}
+
+fn two_getters_two_puts_with(maxsize: usize, name: &str) {
+    check(name, move || {
+        let q = Arc::new(Queue::new(maxsize));
         let getters: Vec<_> = (0..2)
             .map(|_| {
                 let q = q.clone();
@@ -84,8 +94,18 @@ fn two_getters_two_puts() {
 /// happens-before edges) and mark it done; after `join` both results are visible.
 #[test]
 fn join_returns_when_last_task_done() {
-    check("queue::join_returns_when_last_task_done", || {
-        let q = Arc::new(Queue::new(0));
+    join_returns_when_last_task_done_with(0, "queue::join_returns_when_last_task_done");
+}
+
+/// The same on the lock-free ring of a bounded queue.
+#[test]
+fn join_returns_when_last_task_done_ring() {
+    join_returns_when_last_task_done_with(2, "queue::join_returns_when_last_task_done_ring");
+}
+
+fn join_returns_when_last_task_done_with(maxsize: usize, name: &str) {
+    check(name, move || {
+        let q = Arc::new(Queue::new(maxsize));
         let processed = Arc::new(AtomicUsize::new(0));
         q.put(1).unwrap();
         q.put(2).unwrap();
@@ -114,8 +134,18 @@ fn join_returns_when_last_task_done() {
 /// `ShutDown`.
 #[test]
 fn shutdown_wakes_blocked_getters() {
-    check("queue::shutdown_wakes_blocked_getters", || {
-        let q = Arc::new(Queue::<u8>::new(0));
+    shutdown_wakes_blocked_getters_with(0, "queue::shutdown_wakes_blocked_getters");
+}
+
+/// The same on the lock-free ring of a bounded queue.
+#[test]
+fn shutdown_wakes_blocked_getters_ring() {
+    shutdown_wakes_blocked_getters_with(2, "queue::shutdown_wakes_blocked_getters_ring");
+}
+
+fn shutdown_wakes_blocked_getters_with(maxsize: usize, name: &str) {
+    check(name, move || {
+        let q = Arc::new(Queue::<u8>::new(maxsize));
         let getters: Vec<_> = (0..2)
             .map(|_| {
                 let q = q.clone();
@@ -159,8 +189,21 @@ fn shutdown_wakes_blocked_putters() {
 /// marks it done) or the shutdown discarded it, `join` returns and nothing is counted twice.
 #[test]
 fn shutdown_immediate_races_get_and_join() {
-    check("queue::shutdown_immediate_races_get_and_join", || {
-        let q = Arc::new(Queue::new(0));
+    shutdown_immediate_races_get_and_join_with(0, "queue::shutdown_immediate_races_get_and_join");
+}
+
+/// The same on the lock-free ring of a bounded queue.
+#[test]
+fn shutdown_immediate_races_get_and_join_ring() {
+    shutdown_immediate_races_get_and_join_with(
+        2,
+        "queue::shutdown_immediate_races_get_and_join_ring",
+    );
+}
+
+fn shutdown_immediate_races_get_and_join_with(maxsize: usize, name: &str) {
+    check(name, move || {
+        let q = Arc::new(Queue::new(maxsize));
         q.put(7).unwrap();
         let q2 = q.clone();
         let getter = thread::spawn(move || match q2.get() {
@@ -186,8 +229,18 @@ fn shutdown_immediate_races_get_and_join() {
 /// queue before at the clock).
 #[test]
 fn get_timeout_races_put() {
-    check("queue::get_timeout_races_put", || {
-        let q = Arc::new(Queue::new(0));
+    get_timeout_races_put_with(0, "queue::get_timeout_races_put");
+}
+
+/// The same on the lock-free ring of a bounded queue.
+#[test]
+fn get_timeout_races_put_ring() {
+    get_timeout_races_put_with(2, "queue::get_timeout_races_put_ring");
+}
+
+fn get_timeout_races_put_with(maxsize: usize, name: &str) {
+    check(name, move || {
+        let q = Arc::new(Queue::new(maxsize));
         let q2 = q.clone();
         let producer = thread::spawn(move || q2.put(7).unwrap());
         let clock = thread::spawn(clock::expire);
@@ -239,8 +292,18 @@ fn put_timeout_races_get() {
 /// the item put afterwards.
 #[test]
 fn spurious_wakeup_of_getter() {
-    check("queue::spurious_wakeup_of_getter", || {
-        let q = Arc::new(Queue::new(0));
+    spurious_wakeup_of_getter_with(0, "queue::spurious_wakeup_of_getter");
+}
+
+/// The same on the lock-free ring of a bounded queue.
+#[test]
+fn spurious_wakeup_of_getter_ring() {
+    spurious_wakeup_of_getter_with(2, "queue::spurious_wakeup_of_getter_ring");
+}
+
+fn spurious_wakeup_of_getter_with(maxsize: usize, name: &str) {
+    check(name, move || {
+        let q = Arc::new(Queue::new(maxsize));
         let q2 = q.clone();
         let getter = thread::spawn(move || q2.get().unwrap());
         wait_parked(1);
@@ -297,5 +360,134 @@ fn priority_racing_puts() {
         }
         assert_eq!(q.get(), Ok(1));
         assert_eq!(q.get(), Ok(2));
+    });
+}
+
+/// An item that counts its drops, to check that the ring and its overflow drop every item
+/// exactly once: taken by a get, discarded by a shutdown, or left in the queue when it is
+/// dropped.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Two producers race the second and third item into a bounded queue whose ring has two slots
+/// while the main thread takes all three: the third put waits for room or lands in the next lap
+/// of the ring, and the gets follow; no item is lost or duplicated.
+#[test]
+fn ring_two_producers_wrap_a_lap() {
+    check("queue::ring_two_producers_wrap_a_lap", || {
+        let q = Arc::new(Queue::new(2));
+        q.put(1).unwrap();
+        let producers: Vec<_> = [2, 3]
+            .into_iter()
+            .map(|x| {
+                let q = q.clone();
+                thread::spawn(move || q.put(x).unwrap())
+            })
+            .collect();
+        let mut got: Vec<i32> = (0..3).map(|_| q.get().unwrap()).collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_eq!(got[0], 1);
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3]);
+        assert_eq!(q.get_nowait(), Err(GetError::Empty(Empty)));
+        assert_eq!(q.unfinished_tasks(), 3);
+    });
+}
+
+/// `maxsize` raised past a full ring (to unbounded): a producer's further items go to the
+/// overflow while the main thread takes items, and they come out first in, first out.
+#[test]
+fn overflow_keeps_fifo() {
+    check("queue::overflow_keeps_fifo", || {
+        let q = Arc::new(Queue::new(2));
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        q.set_maxsize(0);
+        let q2 = q.clone();
+        let producer = thread::spawn(move || {
+            q2.put(3).unwrap();
+            q2.put(4).unwrap();
+        });
+        let got: Vec<i32> = (0..4).map(|_| q.get().unwrap()).collect();
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2, 3, 4]);
+        assert!(q.empty());
+        assert_eq!(q.unfinished_tasks(), 4);
+    });
+}
+
+/// A get from the overflow makes room without moving the ring's head, and still wakes a
+/// putter blocked on the full queue (ring of one slot, two items in the overflow, `maxsize`
+/// lowered to 2 so that only the overflow get makes room).
+#[test]
+fn overflow_get_wakes_putter() {
+    check("queue::overflow_get_wakes_putter", || {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        q.set_maxsize(3);
+        q.put(2).unwrap();
+        q.put(3).unwrap();
+        q.set_maxsize(2);
+        let q2 = q.clone();
+        let putter = thread::spawn(move || q2.put(4).unwrap());
+        let got: Vec<i32> = (0..4).map(|_| q.get().unwrap()).collect();
+        putter.join().unwrap();
+        assert_eq!(got, [1, 2, 3, 4]);
+    });
+}
+
+/// A put into the overflow races a shutdown: it either gets in, and the item is still handed
+/// out before gets fail, or it is refused with its item back; every item is dropped once.
+#[test]
+fn overflow_put_races_shutdown() {
+    check("queue::overflow_put_races_shutdown", || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let q = Arc::new(Queue::new(1));
+        q.put(Counted(drops.clone())).unwrap();
+        q.set_maxsize(0);
+        let (q2, d2) = (q.clone(), drops.clone());
+        // A refused put hands the item back; it is dropped here.
+        let putter = thread::spawn(move || q2.put(Counted(d2)).is_ok());
+        q.shutdown();
+        let put = putter.join().unwrap();
+        let mut got = 0;
+        while let Ok(item) = q.get() {
+            drop(item);
+            got += 1;
+        }
+        assert_eq!(got, 1 + usize::from(put));
+        assert_eq!(q.unfinished_tasks(), got);
+        drop(q);
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+    });
+}
+
+/// An immediate shutdown races a getter over an item in the ring and one in the overflow:
+/// whatever the getter does not take is discarded, the counts follow Q-17, and every item is
+/// dropped once, also when the queue is dropped afterwards.
+#[test]
+fn overflow_shutdown_immediate_races_a_get() {
+    check("queue::overflow_shutdown_immediate_races_a_get", || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let q = Arc::new(Queue::new(1));
+        q.put(Counted(drops.clone())).unwrap();
+        q.set_maxsize(0);
+        q.put(Counted(drops.clone())).unwrap();
+        let q2 = q.clone();
+        let getter = thread::spawn(move || q2.get_nowait().is_ok());
+        q.shutdown_immediate();
+        let got = getter.join().unwrap();
+        assert_eq!(q.qsize(), 0);
+        assert!(q.get_nowait().is_err_and(|e| e.is_shutdown()));
+        assert_eq!(q.unfinished_tasks(), usize::from(got));
+        drop(q);
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
     });
 }

@@ -1,5 +1,8 @@
-//! The one engine behind every queue: a [`Lock`]-protected [`State`] and three parking keys
-//! standing for CPython's three conditions.
+//! The locked engine behind [`LifoQueue`](crate::LifoQueue),
+//! [`PriorityQueue`](crate::PriorityQueue), [`SimpleQueue`](crate::SimpleQueue) and an
+//! unbounded [`Queue`](crate::Queue): a [`Lock`]-protected [`State`] and three parking keys
+//! standing for CPython's three conditions. (A bounded `Queue` uses the lock-free engine of
+//! [`crate::fifo`].)
 //!
 //! # Implementation details
 //!
@@ -79,12 +82,13 @@
 //! out what is left. Wrapping a channel in a lock for those would pay for both, and loom cannot
 //! see inside crossbeam, so the shipped queue would not be the model-checked one. Under one
 //! short lock critical section the whole state machine stays simple and is checked by loom as
-//! shipped. The price is measured in `benches/queue.rs` (README, "Performance"): uncontended
-//! put+get is 0.8× `crossbeam_channel` unbounded and 1.3× bounded, but when a producer and a
-//! consumer really run at once on two cores every item crosses one contended lock, and
-//! throughput is 2.6× (2×2 MPMC) to 6.5× (SPSC) crossbeam's lock-free channel on a quiet
-//! 2-core VM (on a busy one, where the threads rarely overlap, 0.5–0.7×). A lock-free fast
-//! path that keeps these semantics is the open part of issue 6.
+//! shipped. Under contention every item crosses one contended lock, though, and SPSC and
+//! MPMC throughput measured 2.6× (2×2 MPMC) to 6.5× (SPSC) crossbeam's lock-free channel on a
+//! quiet 2-core VM; so a bounded `Queue`, the producer/consumer case, uses the lock-free ring
+//! of [`crate::array`] instead, with the same semantics (also written on the core crate, so
+//! also checked as shipped). Uncontended, this engine's put+get measures 0.9–1.0×
+//! `crossbeam_channel`'s unbounded flavour (README, "Performance"), so the unbounded queues
+//! keep it.
 
 use std::time::Duration;
 
@@ -118,7 +122,7 @@ impl Wait {
 
     /// Whether the time to wait has run out.
     #[inline]
-    fn expired(self) -> bool {
+    pub(crate) fn expired(self) -> bool {
         match self {
             Wait::No => true,
             Wait::Until(None) => false,
@@ -128,7 +132,7 @@ impl Wait {
 
     /// The deadline for `park` (`None`: none).
     #[inline]
-    fn deadline(self) -> Option<Instant> {
+    pub(crate) fn deadline(self) -> Option<Instant> {
         match self {
             Wait::No => None,
             Wait::Until(d) => d,
@@ -159,7 +163,7 @@ impl<S: Storage> State<S> {
     }
 }
 
-/// The queue engine shared by `Queue`, `LifoQueue`, `PriorityQueue` and `SimpleQueue`.
+/// The locked queue engine (every queue but a bounded `Queue`).
 pub(crate) struct Inner<S> {
     lock: Lock,
     state: UnsafeCell<State<S>>,
@@ -405,10 +409,28 @@ impl<S: Storage> Inner<S> {
         }
     }
 
-    /// Runs `f` on the state with the lock held (for the simple accessors).
+    /// Items in the queue.
     #[inline]
-    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&State<S>) -> R) -> R {
-        self.locked(|s| f(s))
+    pub(crate) fn len(&self) -> usize {
+        self.locked(|s| s.items.len())
+    }
+
+    /// The bound, `0` for none.
+    #[inline]
+    pub(crate) fn maxsize(&self) -> usize {
+        self.locked(|s| s.maxsize)
+    }
+
+    /// Python's `unfinished_tasks`.
+    #[inline]
+    pub(crate) fn unfinished(&self) -> usize {
+        self.locked(|s| s.unfinished)
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    #[inline]
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.locked(|s| s.shutdown)
     }
 
     /// The three epochs in the order `[not_empty, not_full, all_tasks_done]`.
@@ -427,14 +449,6 @@ impl<S: Storage> Inner<S> {
         // state; if it calls back into the same queue it deadlocks on the lock (as CPython's
         // non-reentrant queue does) rather than alias the state.
         self.state.with_mut(|state| f(unsafe { &mut *state }))
-    }
-}
-
-impl<S: Storage> State<S> {
-    /// Number of items.
-    #[inline]
-    pub(crate) fn len(&self) -> usize {
-        self.items.len()
     }
 }
 

@@ -14,6 +14,7 @@ use threading_core::time::Instant;
 
 use crate::engine::{Inner, Wait};
 use crate::error::{GetError, PutError, ShutDown};
+use crate::fifo::FifoEngine;
 use crate::storage::{Fifo, Lifo, Priority};
 
 /// Writes the public type `$name` over the storage `$storage` with every queue method.
@@ -23,7 +24,7 @@ use crate::storage::{Fifo, Lifo, Priority};
 /// order they come out in, for the examples.
 macro_rules! queue_methods {
     (
-        $name:ident, $storage:ident, [$($bound:tt)*], $order:literal,
+        $name:ident, $engine:ident, $storage:ident, [$($bound:tt)*], $order:literal,
         [$a:literal, $b:literal, $c:literal], $out:literal
     ) => {
         impl<T $($bound)*> $name<T> {
@@ -60,7 +61,7 @@ macro_rules! queue_methods {
                 /// assert_eq!(JOBS.get(), Ok(7));
                 /// ```
                 pub fn new(maxsize: usize) -> $name<T> {
-                    $name { inner: Inner::new($storage::new(), maxsize) }
+                    $name { inner: $engine::new($storage::new(), maxsize) }
                 }
             }
 
@@ -437,7 +438,7 @@ macro_rules! queue_methods {
             /// ```
             #[must_use]
             pub fn unfinished_tasks(&self) -> usize {
-                self.inner.with_state(|s| s.unfinished)
+                self.inner.unfinished()
             }
 
             /// The number of items in the queue: Python's `qsize()`.
@@ -455,7 +456,7 @@ macro_rules! queue_methods {
             /// ```
             #[must_use]
             pub fn qsize(&self) -> usize {
-                self.inner.with_state(|s| s.len())
+                self.inner.len()
             }
 
             /// Whether the queue holds no item: Python's `empty()`.
@@ -474,7 +475,7 @@ macro_rules! queue_methods {
             /// ```
             #[must_use]
             pub fn empty(&self) -> bool {
-                self.inner.with_state(|s| s.len() == 0)
+                self.inner.len() == 0
             }
 
             /// Whether the queue is bounded and holds `maxsize` items or more: Python's
@@ -496,7 +497,10 @@ macro_rules! queue_methods {
             /// ```
             #[must_use]
             pub fn full(&self) -> bool {
-                self.inner.with_state(|s| 0 < s.maxsize && s.maxsize <= s.len())
+                {
+                    let maxsize = self.inner.maxsize();
+                    0 < maxsize && maxsize <= self.inner.len()
+                }
             }
 
             /// The maximum number of items (`0`: unbounded): Python's `maxsize`.
@@ -510,7 +514,7 @@ macro_rules! queue_methods {
             /// ```
             #[must_use]
             pub fn maxsize(&self) -> usize {
-                self.inner.with_state(|s| s.maxsize)
+                self.inner.maxsize()
             }
 
             /// Changes the maximum number of items (`0`: unbounded): Python's
@@ -607,7 +611,7 @@ macro_rules! queue_methods {
             /// ```
             #[must_use]
             pub fn is_shutdown(&self) -> bool {
-                self.inner.with_state(|s| s.shutdown)
+                self.inner.is_shutdown()
             }
         }
 
@@ -620,14 +624,11 @@ macro_rules! queue_methods {
 
         impl<T $($bound)*> fmt::Debug for $name<T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let (qsize, maxsize, unfinished, shutdown) = self
-                    .inner
-                    .with_state(|s| (s.len(), s.maxsize, s.unfinished, s.shutdown));
                 f.debug_struct(stringify!($name))
-                    .field("qsize", &qsize)
-                    .field("maxsize", &maxsize)
-                    .field("unfinished_tasks", &unfinished)
-                    .field("is_shutdown", &shutdown)
+                    .field("qsize", &self.inner.len())
+                    .field("maxsize", &self.inner.maxsize())
+                    .field("unfinished_tasks", &self.inner.unfinished())
+                    .field("is_shutdown", &self.inner.is_shutdown())
                     .finish_non_exhaustive()
             }
         }
@@ -717,11 +718,12 @@ macro_rules! queue_methods {
 ///
 /// [`queue.Queue`]: https://docs.python.org/3/library/queue.html#queue.Queue
 pub struct Queue<T> {
-    inner: Inner<Fifo<T>>,
+    inner: FifoEngine<T>,
 }
 
 queue_methods!(
     Queue,
+    FifoEngine,
     Fifo,
     [],
     "in the order they were put (first in, first out)",
@@ -760,6 +762,7 @@ pub struct LifoQueue<T> {
 
 queue_methods!(
     LifoQueue,
+    Inner,
     Lifo,
     [],
     "most recent first (last in, first out)",
@@ -813,6 +816,7 @@ pub struct PriorityQueue<T> {
 
 queue_methods!(
     PriorityQueue,
+    Inner,
     Priority,
     [: Ord],
     "smallest first by `Ord`; equal items in the order they were put",

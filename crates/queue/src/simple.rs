@@ -227,7 +227,7 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[must_use]
     pub fn qsize(&self) -> usize {
-        self.inner.with_state(|s| s.len())
+        self.inner.len()
     }
 
     /// Whether the queue holds no item: Python's `empty()`.
@@ -246,7 +246,7 @@ impl<T> SimpleQueue<T> {
     /// ```
     #[must_use]
     pub fn empty(&self) -> bool {
-        self.inner.with_state(|s| s.len() == 0)
+        self.inner.len() == 0
     }
 
     #[inline]
