@@ -251,6 +251,7 @@ impl<T> Array<T> {
     fn push_ring(&self, item: T, maxsize: &AtomicUsize) -> Result<bool, (T, Option<Refused>)> {
         let ring = self.ring();
         let mut tail = self.tail.load(Ordering::Relaxed);
+        let mut lost = 0;
         loop {
             if tail & SHUT != 0 {
                 return Err((item, Some(Refused::Shut)));
@@ -286,7 +287,7 @@ impl<T> Array<T> {
                     }
                     Err(now) => {
                         tail = now;
-                        spin_loop();
+                        back_off(&mut lost);
                     }
                 }
                 continue;
@@ -361,6 +362,7 @@ impl<T> Array<T> {
             return Pop::Empty { shut: self.tail.load(Ordering::Acquire) & SHUT != 0 };
         }
         let mut head = self.head.load(Ordering::Relaxed);
+        let mut lost = 0;
         loop {
             let pos = head >> SHIFT;
             // SAFETY: `ring` is ours.
@@ -384,7 +386,7 @@ impl<T> Array<T> {
                     }
                     Err(now) => {
                         head = now;
-                        spin_loop();
+                        back_off(&mut lost);
                     }
                 }
                 continue;
@@ -525,6 +527,20 @@ impl<T> Array<T> {
         self.ordinal(tail).saturating_sub(self.ordinal(head))
             + self.overflow.len.load(Ordering::Acquire)
     }
+}
+
+/// After a lost compare-exchange: backs off exponentially (1, 2, 4, … 64 pauses), so that the
+/// threads racing for one index stop bouncing its cache line; `lost` counts the losses so far.
+/// Under loom, one pause (a yield).
+#[inline]
+fn back_off(lost: &mut u32) {
+    #[cfg(not(threading_loom))]
+    for _ in 0..1u32 << (*lost).min(6) {
+        spin_loop();
+    }
+    #[cfg(threading_loom)]
+    spin_loop();
+    *lost += 1;
 }
 
 impl<T> Drop for Array<T> {
