@@ -111,10 +111,14 @@ pub fn wait_threads_blocked(bunch: &Bunch, n: usize) {
 /// On Linux this reads the thread's state in `/proc/self/task/<id>/stat` until it is `S`
 /// (sleeping) on two reads 10 ms apart, so a short block elsewhere is not mistaken for a park;
 /// on a loaded machine a spinning waiter's `yield_now`s can take many milliseconds each, so a
-/// fixed delay is not enough there. Elsewhere (and if `/proc` cannot be read) it falls back to
-/// a 200 ms pause.
+/// fixed delay is not enough there. Elsewhere (under Miri, whose isolation forbids opening
+/// files, and if `/proc` cannot be read) it falls back to a 200 ms pause.
 pub fn wait_until_asleep(native_id: u64) {
     arm_watchdog();
+    if cfg!(miri) {
+        thread::sleep(Duration::from_millis(200));
+        return;
+    }
     let path = format!("/proc/self/task/{native_id}/stat");
     let state = || {
         let stat = std::fs::read_to_string(&path).ok()?;
