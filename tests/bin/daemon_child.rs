@@ -301,34 +301,58 @@ fn many(n: usize) {
     println!("after: {} {}", enumerate().len(), live_records());
 }
 
-/// Each queue wakes its own getter: a getter parked on `first`, then one parked on `second`; a
-/// put on `second` must reach its getter at once (were the queues sharing one parking key, the
-/// wake-up would go to `first`'s getter, which parks again, and `second`'s would sleep on).
-/// A process of its own, because in the test binary other tests' wake-ups on a shared key
-/// would rescue the stranded getter. Expected stdout:
-/// `second: Ok("for second") at once` and `first: Ok("for first")`.
+/// Each queue wakes its own waiters: a getter parked on `first`, then one parked on `second`;
+/// a put on `second` must reach its getter at once (were the queues sharing one parking key,
+/// the wake-up would go to `first`'s getter, which parks again, and `second`'s would sleep
+/// on). Run for an unbounded queue (the locked engine) and a bounded one (the lock-free ring),
+/// then the same for putters parked on two full bounded queues, woken by a get. A waiter that
+/// never parks (spins or yields instead) fails `wait_until_asleep`. A process of its own,
+/// because in the test binary other tests' wake-ups on a shared key would rescue the stranded
+/// waiter. Expected stdout, for each of `locked`, `ring`: `second: Ok("for second") at once`
+/// and `first: Ok("for first")`; then `putters: second at once`, `putters: first`.
 fn queue_own_wake() {
     use std::time::Instant;
     use threading::Queue;
     const PATIENT: Duration = Duration::from_secs(6);
-    let (first, second) = (Arc::new(Queue::new(0)), Arc::new(Queue::new(0)));
-    let getter = |q: &Arc<Queue<&'static str>>| {
-        let q = Arc::clone(q);
+    /// Runs `wait` on a new thread and returns once that thread is asleep in the kernel.
+    fn asleep<R: Send + 'static>(
+        wait: impl FnOnce() -> R + Send + 'static,
+    ) -> std::thread::JoinHandle<(R, Instant)> {
         let (tx, rx) = std::sync::mpsc::channel();
         let h = std::thread::spawn(move || {
             tx.send(threading::get_native_id()).unwrap();
-            (q.get_timeout(PATIENT), Instant::now())
+            (wait(), Instant::now())
         });
-        // Parked, not still spinning (a spinning getter would see its own queue change).
+        // Parked, not still spinning (a spinning waiter would see its own queue change).
         threading_tests::wait_until_asleep(rx.recv().unwrap());
         h
-    };
-    let a = getter(&first);
-    let b = getter(&second);
-    let put_at = Instant::now();
-    second.put("for second").unwrap();
-    let (got, at) = b.join().unwrap();
-    println!("second: {got:?} {}", if at - put_at < PATIENT / 2 { "at once" } else { "late" });
-    first.put("for first").unwrap();
-    println!("first: {:?}", a.join().unwrap().0);
+    }
+    let when =
+        |at: Instant, since: Instant| if at - since < PATIENT / 2 { "at once" } else { "late" };
+    for (name, maxsize) in [("locked", 0), ("ring", 2)] {
+        let (first, second) = (Arc::new(Queue::new(maxsize)), Arc::new(Queue::new(maxsize)));
+        let (q1, q2) = (Arc::clone(&first), Arc::clone(&second));
+        let a = asleep(move || q1.get_timeout(PATIENT));
+        let b = asleep(move || q2.get_timeout(PATIENT));
+        let put_at = Instant::now();
+        second.put("for second").unwrap();
+        let (got, at) = b.join().unwrap();
+        println!("{name} second: {got:?} {}", when(at, put_at));
+        first.put("for first").unwrap();
+        println!("{name} first: {:?}", a.join().unwrap().0);
+    }
+    let (first, second) = (Arc::new(Queue::new(1)), Arc::new(Queue::new(1)));
+    first.put(0).unwrap();
+    second.put(0).unwrap();
+    let (q1, q2) = (Arc::clone(&first), Arc::clone(&second));
+    let a = asleep(move || q1.put_timeout(1, PATIENT).is_ok());
+    let b = asleep(move || q2.put_timeout(2, PATIENT).is_ok());
+    let get_at = Instant::now();
+    assert_eq!(second.get(), Ok(0));
+    let (put, at) = b.join().unwrap();
+    assert!(put);
+    println!("putters: second {}", when(at, get_at));
+    assert_eq!(first.get(), Ok(0));
+    assert!(a.join().unwrap().0);
+    println!("putters: first");
 }

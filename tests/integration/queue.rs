@@ -1627,8 +1627,9 @@ fn get_returns_every_item_put_before_a_normal_shutdown_to_many_getters() {
 
 /// Each queue wakes its own waiters: with a getter asleep on one queue and then another getter
 /// asleep on a second queue, a put on the second reaches its getter at once, not the first
-/// queue's sleeper (which would just go back to sleep and leave the item waiting). Run in a
-/// child process (`daemon_child queue-own-wake`), where no other test's wake-ups can hide it.
+/// queue's sleeper (which would just go back to sleep and leave the item waiting); for the
+/// locked engine and the ring, and for putters on two full bounded queues. Run in a child
+/// process (`daemon_child queue-own-wake`), where no other test's wake-ups can hide it.
 #[cfg(not(miri))] // Miri cannot spawn a process.
 #[test]
 fn a_put_wakes_the_getter_of_its_own_queue() {
@@ -1636,7 +1637,9 @@ fn a_put_wakes_the_getter_of_its_own_queue() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         crate::thread::text(&out.stdout),
-        "second: Ok(\"for second\") at once\nfirst: Ok(\"for first\")\n"
+        "locked second: Ok(\"for second\") at once\nlocked first: Ok(\"for first\")\n\
+         ring second: Ok(\"for second\") at once\nring first: Ok(\"for first\")\n\
+         putters: second at once\nputters: first\n"
     );
 }
 
@@ -1897,4 +1900,16 @@ fn ring_stress_with_a_moving_maxsize_every_item_exactly_once() {
     );
     stop.store(true, Ordering::SeqCst);
     assert!(mover.join().unwrap() > 0, "maxsize never moved");
+}
+
+#[test]
+fn ring_is_shutdown_reports_the_mark() {
+    let q = Queue::new(2);
+    q.put(1).unwrap();
+    assert!(!q.is_shutdown());
+    assert!(format!("{q:?}").contains("is_shutdown: false"));
+    q.shutdown();
+    assert!(q.is_shutdown());
+    assert!(format!("{q:?}").contains("is_shutdown: true"));
+    assert_eq!(q.qsize(), 1);
 }
