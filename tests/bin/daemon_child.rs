@@ -331,6 +331,11 @@ fn queue_own_wake() {
         |at: Instant, since: Instant| if at - since < PATIENT / 2 { "at once" } else { "late" };
     for (name, maxsize) in [("locked", 0), ("ring", 2)] {
         let (first, second) = (Arc::new(Queue::new(maxsize)), Arc::new(Queue::new(maxsize)));
+        // Used once, so that the positions a sleeper records are not all 0.
+        for q in [&first, &second] {
+            q.put("warm-up").unwrap();
+            q.get().unwrap();
+        }
         let (q1, q2) = (Arc::clone(&first), Arc::clone(&second));
         let a = asleep(move || q1.get_timeout(PATIENT));
         let b = asleep(move || q2.get_timeout(PATIENT));
@@ -342,8 +347,11 @@ fn queue_own_wake() {
         println!("{name} first: {:?}", a.join().unwrap().0);
     }
     let (first, second) = (Arc::new(Queue::new(1)), Arc::new(Queue::new(1)));
-    first.put(0).unwrap();
-    second.put(0).unwrap();
+    for q in [&first, &second] {
+        q.put(9).unwrap();
+        q.get().unwrap();
+        q.put(0).unwrap();
+    }
     let (q1, q2) = (Arc::clone(&first), Arc::clone(&second));
     let a = asleep(move || q1.put_timeout(1, PATIENT).is_ok());
     let b = asleep(move || q2.put_timeout(2, PATIENT).is_ok());

@@ -1783,6 +1783,11 @@ fn ring_a_maxsize_beyond_the_ring_holds_every_item_in_order() {
 #[test]
 fn ring_a_raised_maxsize_overflows_first_in_first_out() {
     let q = Queue::new(3);
+    // Move the head off 0 first, so that the length counts depend on it.
+    for i in 0..2 {
+        q.put_nowait(i).unwrap();
+        assert_eq!(q.get_nowait(), Ok(i));
+    }
     for i in 0..3 {
         q.put_nowait(i).unwrap();
     }
@@ -1811,8 +1816,8 @@ fn ring_a_raised_maxsize_overflows_first_in_first_out() {
     for i in 7..100 {
         assert_eq!(q.get_nowait(), Ok(i));
     }
-    assert_eq!(q.unfinished_tasks(), 100);
-    for _ in 0..100 {
+    assert_eq!(q.unfinished_tasks(), 102);
+    for _ in 0..102 {
         q.task_done().unwrap();
     }
     assert_eq!(q.task_done().map_err(|e| e.kind()), Err(ValueErrorKind::TaskDoneTooManyTimes));
@@ -1912,4 +1917,32 @@ fn ring_is_shutdown_reports_the_mark() {
     assert!(q.is_shutdown());
     assert!(format!("{q:?}").contains("is_shutdown: true"));
     assert_eq!(q.qsize(), 1);
+}
+
+/// A fresh bounded queue (its ring not allocated yet) reports `Empty`, not `ShutDown`, and two
+/// getters that wait on it before anything was put both get an item.
+#[test]
+fn ring_a_fresh_queue_is_empty_and_its_getters_wait() {
+    let q = Arc::new(Queue::new(2));
+    assert_eq!(q.get_nowait(), Err(GetError::Empty(Empty)));
+    assert_eq!(q.get_timeout(Duration::from_millis(1)), Err(GetError::Empty(Empty)));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let getters: Vec<_> = (0..2)
+        .map(|_| {
+            let (q, tx) = (Arc::clone(&q), tx.clone());
+            thread::spawn(move || {
+                tx.send(threading::get_native_id()).unwrap();
+                q.get()
+            })
+        })
+        .collect();
+    // Both asleep on the fresh queue (the second registers after the first set its flag).
+    for _ in 0..2 {
+        wait_until_asleep(rx.recv().unwrap());
+    }
+    q.put(1).unwrap();
+    q.put(2).unwrap();
+    let mut got: Vec<i32> = getters.into_iter().map(|g| g.join().unwrap().unwrap()).collect();
+    got.sort_unstable();
+    assert_eq!(got, [1, 2]);
 }

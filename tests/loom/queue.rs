@@ -491,3 +491,26 @@ fn overflow_shutdown_immediate_races_a_get() {
         assert_eq!(drops.load(Ordering::Relaxed), 2);
     });
 }
+
+/// Two getters wait on a bounded queue whose ring has one slot and whose `maxsize` was raised
+/// to unbounded; two puts arrive. The second put lands in the overflow whenever the first item
+/// is still in the ring, and then it must wake the second getter itself (the ring's tail does
+/// not move): both getters get an item.
+#[test]
+fn overflow_put_wakes_a_second_getter() {
+    check("queue::overflow_put_wakes_a_second_getter", || {
+        let q = Arc::new(Queue::new(1));
+        q.set_maxsize(0);
+        let getters: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                thread::spawn(move || q.get().unwrap())
+            })
+            .collect();
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        let sum: i32 = getters.into_iter().map(|g| g.join().unwrap()).sum();
+        assert_eq!(sum, 3);
+        assert!(q.empty());
+    });
+}
