@@ -12,6 +12,23 @@ use crate::common::loom::thread;
 use crate::common::{check, clock, wait_parked};
 use threading::queue::{Empty, GetError, PriorityQueue, PutError, Queue, ShutDown, SimpleQueue};
 
+/// Writes the two `#[test]`s of a model that runs on both FIFO engines: `$name` on an unbounded
+/// queue (the locked engine) and `$ring` on a bounded one (the lock-free ring, `maxsize` 2),
+/// each calling `$with(maxsize, model name)`.
+macro_rules! on_both_engines {
+    ($name:ident, $ring:ident, $with:ident) => {
+        #[test]
+        fn $name() {
+            $with(0, concat!("queue::", stringify!($name)));
+        }
+
+        #[test]
+        fn $ring() {
+            $with(2, concat!("queue::", stringify!($ring)));
+        }
+    };
+}
+
 /// Two producers race into a queue of capacity 1 (one of them must wait for room) while the
 /// main thread takes an item; the other is there once both producers are done: each item comes
 /// out exactly once, and the counts agree.
@@ -58,20 +75,11 @@ fn capacity_one_fifo_handoff() {
     });
 }
 
+on_both_engines!(two_getters_two_puts, two_getters_two_puts_ring, two_getters_two_puts_with);
+
 /// Two getters wait on an empty queue and two puts arrive: both getters get an item (every
 /// put wakes a different sleeper, and the `PARKED` hint survives the first wake-up while the
 /// second getter still sleeps).
-#[test]
-fn two_getters_two_puts() {
-    two_getters_two_puts_with(0, "queue::two_getters_two_puts");
-}
-
-/// The same on the lock-free ring of a bounded queue.
-#[test]
-fn two_getters_two_puts_ring() {
-    two_getters_two_puts_with(2, "queue::two_getters_two_puts_ring");
-}
-
 fn two_getters_two_puts_with(maxsize: usize, name: &str) {
     check(name, move || {
         let q = Arc::new(Queue::new(maxsize));
@@ -89,20 +97,15 @@ fn two_getters_two_puts_with(maxsize: usize, name: &str) {
     });
 }
 
+on_both_engines!(
+    join_returns_when_last_task_done,
+    join_returns_when_last_task_done_ring,
+    join_returns_when_last_task_done_with
+);
+
 /// `join` returns exactly when the last `task_done` lands: two workers each take an item,
 /// "process" it (a Relaxed store, visible to the joiner only through the queue's
 /// happens-before edges) and mark it done; after `join` both results are visible.
-#[test]
-fn join_returns_when_last_task_done() {
-    join_returns_when_last_task_done_with(0, "queue::join_returns_when_last_task_done");
-}
-
-/// The same on the lock-free ring of a bounded queue.
-#[test]
-fn join_returns_when_last_task_done_ring() {
-    join_returns_when_last_task_done_with(2, "queue::join_returns_when_last_task_done_ring");
-}
-
 fn join_returns_when_last_task_done_with(maxsize: usize, name: &str) {
     check(name, move || {
         let q = Arc::new(Queue::new(maxsize));
@@ -130,19 +133,14 @@ fn join_returns_when_last_task_done_with(maxsize: usize, name: &str) {
     });
 }
 
+on_both_engines!(
+    shutdown_wakes_blocked_getters,
+    shutdown_wakes_blocked_getters_ring,
+    shutdown_wakes_blocked_getters_with
+);
+
 /// `shutdown()` racing two getters on an empty queue wakes both, parked or not, with
 /// `ShutDown`.
-#[test]
-fn shutdown_wakes_blocked_getters() {
-    shutdown_wakes_blocked_getters_with(0, "queue::shutdown_wakes_blocked_getters");
-}
-
-/// The same on the lock-free ring of a bounded queue.
-#[test]
-fn shutdown_wakes_blocked_getters_ring() {
-    shutdown_wakes_blocked_getters_with(2, "queue::shutdown_wakes_blocked_getters_ring");
-}
-
 fn shutdown_wakes_blocked_getters_with(maxsize: usize, name: &str) {
     check(name, move || {
         let q = Arc::new(Queue::<u8>::new(maxsize));
@@ -185,22 +183,14 @@ fn shutdown_wakes_blocked_putters() {
     });
 }
 
+on_both_engines!(
+    shutdown_immediate_races_get_and_join,
+    shutdown_immediate_races_get_and_join_ring,
+    shutdown_immediate_races_get_and_join_with
+);
+
 /// An immediate shutdown races a getter and a joiner: whether the getter took the item (and
 /// marks it done) or the shutdown discarded it, `join` returns and nothing is counted twice.
-#[test]
-fn shutdown_immediate_races_get_and_join() {
-    shutdown_immediate_races_get_and_join_with(0, "queue::shutdown_immediate_races_get_and_join");
-}
-
-/// The same on the lock-free ring of a bounded queue.
-#[test]
-fn shutdown_immediate_races_get_and_join_ring() {
-    shutdown_immediate_races_get_and_join_with(
-        2,
-        "queue::shutdown_immediate_races_get_and_join_ring",
-    );
-}
-
 fn shutdown_immediate_races_get_and_join_with(maxsize: usize, name: &str) {
     check(name, move || {
         let q = Arc::new(Queue::new(maxsize));
@@ -224,20 +214,11 @@ fn shutdown_immediate_races_get_and_join_with(maxsize: usize, name: &str) {
     });
 }
 
+on_both_engines!(get_timeout_races_put, get_timeout_races_put_ring, get_timeout_races_put_with);
+
 /// A timed get races a put and the clock: it either gets the item or reports `Empty`, and in
 /// the second case the item is still in the queue (woken and timed out at once, it looks at the
 /// queue before at the clock).
-#[test]
-fn get_timeout_races_put() {
-    get_timeout_races_put_with(0, "queue::get_timeout_races_put");
-}
-
-/// The same on the lock-free ring of a bounded queue.
-#[test]
-fn get_timeout_races_put_ring() {
-    get_timeout_races_put_with(2, "queue::get_timeout_races_put_ring");
-}
-
 fn get_timeout_races_put_with(maxsize: usize, name: &str) {
     check(name, move || {
         let q = Arc::new(Queue::new(maxsize));
@@ -288,19 +269,14 @@ fn put_timeout_races_get() {
     });
 }
 
+on_both_engines!(
+    spurious_wakeup_of_getter,
+    spurious_wakeup_of_getter_ring,
+    spurious_wakeup_of_getter_with
+);
+
 /// A getter parked on an empty queue is woken spuriously, goes back to sleep, and still gets
 /// the item put afterwards.
-#[test]
-fn spurious_wakeup_of_getter() {
-    spurious_wakeup_of_getter_with(0, "queue::spurious_wakeup_of_getter");
-}
-
-/// The same on the lock-free ring of a bounded queue.
-#[test]
-fn spurious_wakeup_of_getter_ring() {
-    spurious_wakeup_of_getter_with(2, "queue::spurious_wakeup_of_getter_ring");
-}
-
 fn spurious_wakeup_of_getter_with(maxsize: usize, name: &str) {
     check(name, move || {
         let q = Arc::new(Queue::new(maxsize));
