@@ -96,12 +96,12 @@ use threading_core::atomic::{AtomicUsize, Ordering};
 use threading_core::cell::UnsafeCell;
 use threading_core::error::{ValueError, ValueErrorKind};
 use threading_core::hint::{CachePadded, SpinWait};
-use threading_core::park::{self, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN};
 use threading_core::time::{self, Instant};
 use threading_lock::Lock;
 
 use crate::error::{Empty, Full, GetError, PutError, ShutDown};
 use crate::storage::Storage;
+use crate::wake::{self, key};
 
 /// How long a put or get may wait.
 #[derive(Debug, Clone, Copy)]
@@ -465,12 +465,6 @@ fn bump(epoch: &AtomicUsize) -> bool {
     epoch.fetch_add(ONE, Ordering::Relaxed) & PARKED != 0
 }
 
-/// The parking key of a condition: the address of its epoch.
-#[inline]
-fn key(epoch: &AtomicUsize) -> usize {
-    std::ptr::from_ref(epoch).addr()
-}
-
 /// Sleeps until `epoch` moves on from `seen` (or a spurious wake-up, or `deadline`). The
 /// caller then re-takes the lock and looks at the state: the result carries no meaning.
 fn sleep(epoch: &AtomicUsize, seen: usize, deadline: Option<Instant>) {
@@ -501,44 +495,22 @@ fn sleep(epoch: &AtomicUsize, seen: usize, deadline: Option<Instant>) {
     let validate = || epoch.load(Ordering::Relaxed) == seen | PARKED;
     // The last sleeper to give up clears PARKED (with the queue locked), so bumps go back to
     // not unparking. A thread that set the bit and has not slept yet then fails `validate`.
-    let timed_out = |_, was_last_thread: bool| {
-        if was_last_thread {
-            epoch.fetch_and(!PARKED, Ordering::Relaxed);
-        }
-    };
-    // SAFETY: the key is the address of an epoch owned by this engine, which no other
-    // primitive parks on; the callbacks only touch that atomic and cannot panic.
-    unsafe {
-        park::park(key(epoch), validate, || {}, timed_out, DEFAULT_PARK_TOKEN, deadline);
-    }
+    wake::sleep(key(epoch), validate, || clear_parked(epoch), deadline);
+}
+
+/// Drops the `PARKED` hint (run with the parking queue locked, when nobody sleeps there any
+/// more; a thread that set it but has not slept yet fails `validate` and looks again).
+fn clear_parked(epoch: &AtomicUsize) {
+    epoch.fetch_and(!PARKED, Ordering::Relaxed);
 }
 
 /// Wakes one sleeper on `epoch` (Python's `notify()`).
 #[inline]
 fn unpark_one(epoch: &AtomicUsize) {
-    let callback = |result: park::UnparkResult| {
-        // Runs with the queue locked: if nobody else sleeps, drop the PARKED hint (a thread
-        // that set it but has not slept yet fails `validate` and looks again).
-        if !result.have_more_threads {
-            epoch.fetch_and(!PARKED, Ordering::Relaxed);
-        }
-        DEFAULT_UNPARK_TOKEN
-    };
-    // SAFETY: our own key (see `sleep`); the callback only touches our atomic.
-    unsafe {
-        park::unpark_one(key(epoch), callback);
-    }
+    wake::wake_one(key(epoch), || clear_parked(epoch));
 }
 
 /// Wakes every sleeper on `epoch` (Python's `notify_all()`).
 fn unpark_all(epoch: &AtomicUsize) {
-    // Clears PARKED with the queue locked, as `unpark_one` does when it wakes the last one.
-    let callback = |_: park::UnparkResult| {
-        epoch.fetch_and(!PARKED, Ordering::Relaxed);
-        DEFAULT_UNPARK_TOKEN
-    };
-    // SAFETY: our own key (see `sleep`); the filter and callback only touch our atomic.
-    unsafe {
-        park::unpark_filter(key(epoch), |_| park::FilterOp::Unpark, callback);
-    }
+    wake::wake_all(key(epoch), || clear_parked(epoch));
 }

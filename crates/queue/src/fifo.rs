@@ -59,13 +59,12 @@
 use threading_core::atomic::{AtomicUsize, Ordering};
 use threading_core::error::{ValueError, ValueErrorKind};
 use threading_core::hint::{CachePadded, SpinWait};
-use threading_core::park::{self, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN};
-use threading_core::time::Instant;
 
 use crate::array::{Array, MAX_CAP, Pop, Refused};
 use crate::engine::{Inner, Wait};
 use crate::error::{Empty, Full, GetError, PutError, ShutDown};
 use crate::storage::Fifo;
+use crate::wake::{key, sleep, wake_all, wake_one};
 
 /// `retired` flag: a joiner may be parked (on `retired`'s address).
 const JOINERS: usize = 1;
@@ -302,59 +301,6 @@ impl<T> FifoInner<T> {
     #[inline]
     pub(crate) fn is_shutdown(&self) -> bool {
         self.items.is_shut()
-    }
-}
-
-/// The parking key of an atomic: its address.
-fn key(word: &AtomicUsize) -> usize {
-    std::ptr::from_ref(word).addr()
-}
-
-/// Sleeps on `key` if `validate` (run with the parking queue locked) still holds, until woken,
-/// a spurious wake-up or `deadline`; the last sleeper to leave on a timeout runs `clear` (its
-/// flag's reset). The caller then looks at the state again: the result carries no meaning.
-fn sleep(
-    key: usize,
-    validate: impl FnOnce() -> bool,
-    clear: impl FnOnce(),
-    deadline: Option<Instant>,
-) {
-    let timed_out = |_, was_last_thread: bool| {
-        if was_last_thread {
-            clear();
-        }
-    };
-    // SAFETY: the key is the address of an atomic owned by this engine, which no other
-    // primitive parks on; the callbacks only touch this engine's atomics and cannot panic.
-    unsafe {
-        park::park(key, validate, || {}, timed_out, DEFAULT_PARK_TOKEN, deadline);
-    }
-}
-
-/// Wakes one sleeper on `key` (Python's `notify()`); runs `clear` if it was the last.
-fn wake_one(key: usize, clear: impl FnOnce()) {
-    let callback = |result: park::UnparkResult| {
-        if !result.have_more_threads {
-            clear();
-        }
-        DEFAULT_UNPARK_TOKEN
-    };
-    // SAFETY: our own key (see `sleep`); the callback only touches our atomics.
-    unsafe {
-        park::unpark_one(key, callback);
-    }
-}
-
-/// Wakes every sleeper on `key` (Python's `notify_all()`) and runs `clear`, with the parking
-/// queue locked.
-fn wake_all(key: usize, clear: impl FnOnce()) {
-    let callback = |_: park::UnparkResult| {
-        clear();
-        DEFAULT_UNPARK_TOKEN
-    };
-    // SAFETY: our own key (see `sleep`); the filter and callback only touch our atomics.
-    unsafe {
-        park::unpark_filter(key, |_| park::FilterOp::Unpark, callback);
     }
 }
 

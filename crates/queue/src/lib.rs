@@ -83,6 +83,7 @@ mod fifo;
 mod queue;
 mod simple;
 mod storage;
+mod wake;
 
 pub use error::{Empty, Full, GetError, PutError, ShutDown};
 pub use queue::{LifoQueue, PriorityQueue, Queue};
