@@ -216,6 +216,13 @@ impl<T> Array<T> {
         (pos / self.one_lap) * self.cap + (pos & (self.one_lap - 1))
     }
 
+    /// How many items the ring holds between the positions `head` and `tail` (0 if a stale
+    /// `tail` is behind `head`).
+    #[inline]
+    fn in_ring(&self, tail: usize, head: usize) -> usize {
+        self.ordinal(tail).saturating_sub(self.ordinal(head))
+    }
+
     /// Appends `item` unless the queue is shut down or holds `maxsize` items (`0`: no bound).
     ///
     /// Returns whether a getter may be parked: then the caller must wake one.
@@ -262,7 +269,7 @@ impl<T> Array<T> {
                 // `maxsize` was lowered below the ring: count. The head only moves on, so the
                 // length is at least the real one when the claim below succeeds.
                 let head = self.head.load(Ordering::SeqCst) >> SHIFT;
-                if self.ordinal(pos).saturating_sub(self.ordinal(head)) >= max {
+                if self.in_ring(pos, head) >= max {
                     return Err((item, Some(Refused::Full)));
                 }
             }
@@ -336,9 +343,7 @@ impl<T> Array<T> {
             return Err(item);
         }
         let max = maxsize.load(Ordering::Acquire);
-        let in_ring = self
-            .ordinal(tail >> SHIFT)
-            .saturating_sub(self.ordinal(self.head.load(Ordering::Acquire) >> SHIFT));
+        let in_ring = self.in_ring(tail >> SHIFT, self.head.load(Ordering::Acquire) >> SHIFT);
         if max != 0 && in_ring + len >= max {
             return Ok(Err((item, Refused::Full)));
         }
@@ -499,8 +504,8 @@ impl<T> Array<T> {
         let head = self.head.fetch_or(PUTTERS, Ordering::AcqRel) | PUTTERS;
         let tail = self.tail.load(Ordering::Acquire);
         let max = maxsize.load(Ordering::Acquire);
-        let len = self.ordinal(tail >> SHIFT).saturating_sub(self.ordinal(head >> SHIFT))
-            + self.overflow.len.load(Ordering::Acquire);
+        let len =
+            self.in_ring(tail >> SHIFT, head >> SHIFT) + self.overflow.len.load(Ordering::Acquire);
         (tail & SHUT == 0 && max != 0 && len >= max).then_some(head)
     }
 
@@ -524,8 +529,7 @@ impl<T> Array<T> {
     pub(crate) fn len(&self) -> usize {
         let tail = self.tail.load(Ordering::SeqCst) >> SHIFT;
         let head = self.head.load(Ordering::SeqCst) >> SHIFT;
-        self.ordinal(tail).saturating_sub(self.ordinal(head))
-            + self.overflow.len.load(Ordering::Acquire)
+        self.in_ring(tail, head) + self.overflow.len.load(Ordering::Acquire)
     }
 }
 
