@@ -311,8 +311,10 @@ impl<T> Array<T> {
                     };
                 }
             }
-            // Either the tail moved on, or the get of this slot's last item has claimed it
-            // and is moving it out: wait for one of the two.
+            // Either the tail moved on (another put won this slot: back off, as after a lost
+            // claim), or the get of this slot's last item has claimed it and is moving it
+            // out: wait for one of the two.
+            back_off(&mut lost);
             self.progress.wait_until(|| {
                 slot.stamp.load(Ordering::Acquire) != stamp
                     || self.tail.load(Ordering::Relaxed) != tail
@@ -411,8 +413,9 @@ impl<T> Array<T> {
                     return Pop::Empty { shut: tail & SHUT != 0 };
                 }
             }
-            // Either the head moved on, or a put claimed this slot and is writing it: wait
-            // for one of the two.
+            // Either the head moved on (another get won this slot: back off, as after a lost
+            // claim), or a put claimed this slot and is writing it: wait for one of the two.
+            back_off(&mut lost);
             self.progress.wait_until(|| {
                 slot.stamp.load(Ordering::Acquire) != stamp
                     || self.head.load(Ordering::Relaxed) != head
