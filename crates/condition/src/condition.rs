@@ -14,23 +14,27 @@
 //!
 //! **Wait.** Check ownership, push the node (under `queue`), *then* release the user's lock
 //! completely ([`Lockable::release_save`]). A notify that happens between the release and the
-//! sleep therefore still finds the node. The waiter spins for a moment ([`SpinWait`]: a few
-//! rounds of `spin_loop`, then a few `yield_now`s) watching the node's state, then parks on
-//! the node's address, with `validate` checking that the node is still `WAITING`, so the
-//! notifier's state change either happens before `validate` (no sleep) or finds the thread
-//! parked (it is unparked). A wake-up of any other kind (`ParkResult::Invalid`, a spurious
-//! wake-up) just re-checks the state and parks again; only `NOTIFIED` or the deadline ends the
-//! loop. On the deadline the waiter takes `queue`: if its node was notified meanwhile it
-//! reports `true`, otherwise it unlinks the node and reports `false`. Finally it restores the
-//! user's lock ([`Lockable::acquire_restore`]).
+//! sleep therefore still finds the node. The waiter spins for a moment watching the node's
+//! state ([`AdaptiveSpin`]: a few rounds of `spin_loop` and `yield_now`, then more yields for
+//! as long as the condition's learned budget allows), then parks on the node's address, with
+//! `validate` checking that the node is still `WAITING`, so the notifier's state change either
+//! happens before `validate` (no sleep) or finds the thread parked (it is unparked). A wake-up
+//! of any other kind (`ParkResult::Invalid`, a spurious wake-up) just re-checks the state and
+//! parks again; only `NOTIFIED` or the deadline ends the loop. On the deadline the waiter takes
+//! `queue`: if its node was notified meanwhile it reports `true`, otherwise it unlinks the node
+//! and reports `false`. Finally it restores the user's lock ([`Lockable::acquire_restore`]).
 //!
-//! The spin is for hand-offs between threads that are both running, such as a ping-pong: the
-//! other side's notify typically lands within a microsecond or two of our release, and
-//! catching it while spinning saves the sleep, the wake-up system call and the scheduler's
-//! latency (measured: a round trip in the `ping_pong` bench went from about 2× to about 1×
-//! `parking_lot`'s, which requeues the waiter onto its mutex instead). It only reads the
-//! state, so it changes no outcome: a node seen `NOTIFIED` while spinning is settled exactly
-//! like one seen `NOTIFIED` after an `Invalid` park.
+//! The spin is for hand-offs between threads that are both running, such as a ping-pong. A
+//! fixed spin of a few microseconds is shorter than a virtual machine's wake-up latency (about
+//! 10 µs on a 2-core VM): once one side parks, the other's spin runs out before the wake-up
+//! arrives, so both sides park on every round, and a round trip costs two wake-ups (16–24 µs,
+//! as `parking_lot`'s condition, which never spins, pays on every round). So the budget
+//! adapts: a park that a notify ended soon (within 50 µs) raises it to 1.5× that wait, and a
+//! long or timed-out wait halves it. A ping-pong then parks once and spins from then on
+//! (about 1 µs a round trip, against `parking_lot`'s 17 µs in the same run), and a consumer
+//! whose waits last milliseconds is back to the short spin after a few waits. The spin only
+//! reads the state, so it changes no outcome: a node seen `NOTIFIED` while spinning is
+//! settled exactly like one seen `NOTIFIED` after an `Invalid` park.
 //!
 //! **Notify.** Check ownership, then read `head`: no waiters means no further work (one load,
 //! no lock). Otherwise, with `queue` held, pop up to `n` nodes; for each, read what is needed
@@ -58,7 +62,7 @@ use std::time::Duration;
 use threading_core::atomic::{AtomicPtr, AtomicU8, Ordering};
 use threading_core::cell::UnsafeCell;
 use threading_core::error::{RuntimeError, RuntimeErrorKind};
-use threading_core::hint::SpinWait;
+use threading_core::hint::AdaptiveSpin;
 use threading_core::park::{self, DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN, ParkResult};
 use threading_core::time::{self, Instant};
 use threading_lock::{Lock, Lockable};
@@ -179,6 +183,8 @@ pub struct Condition<L: Lockable = RLock> {
     head: AtomicPtr<Node>,
     /// Last node, or null; guarded by `queue`.
     tail: UnsafeCell<*mut Node>,
+    /// How long a waiter spins before it parks, adapted to how soon notifies come.
+    spin: AdaptiveSpin,
 }
 
 // SAFETY: the raw node pointers are only dereferenced with `queue` held, and a node stays alive
@@ -247,6 +253,7 @@ impl<L: Lockable> Condition<L> {
                 lock,
                 queue: Lock::new(),
                 head: AtomicPtr::new(ptr::null_mut()),
+                spin: AdaptiveSpin::new(),
                 tail: UnsafeCell::new(ptr::null_mut()),
             }
         }
@@ -789,35 +796,46 @@ impl<L: Lockable> Condition<L> {
     /// it); `false` if the deadline passed or the state was seen `NOTIFIED` without an unpark.
     fn park_node(&self, node: &Node, deadline: Option<Instant>) -> bool {
         let key = node.key();
-        // Spin briefly before the first sleep (not when the deadline has already passed): a
-        // notify that comes within a few microseconds, as in a hand-off between two running
-        // threads, then costs neither a sleep nor a wake-up. Seeing NOTIFIED here means no
-        // unpark of ours was consumed, so the caller settles through `queue` as after any
-        // other "NOTIFIED without an unpark".
-        if deadline.is_none_or(|d| time::now() < d) {
-            let mut spin = SpinWait::new();
-            while node.state.load(Ordering::Relaxed) == WAITING && spin.spin() {}
-        }
-        while node.state.load(Ordering::Relaxed) == WAITING {
+        // Spin before the first sleep (not when the deadline has already passed): a notify
+        // that comes soon, as in a hand-off between two running threads, then costs neither a
+        // sleep nor a wake-up. How long is `self.spin`'s business: it learns from the parks
+        // below how soon their notifies came. Seeing NOTIFIED here means no unpark of ours was
+        // consumed, so the caller settles through `queue` as after any other "NOTIFIED
+        // without an unpark".
+        let waiting = || node.state.load(Ordering::Relaxed) == WAITING;
+        let spun = if deadline.is_none_or(|d| time::now() < d) {
+            match self.spin.spin(deadline, waiting) {
+                Some(spun) => Some(spun),
+                None => return false,
+            }
+        } else {
+            None
+        };
+        let mut notified = false;
+        while waiting() {
             // Sleep only if still WAITING, checked with the parking lot's queue locked: a
             // notifier stores NOTIFIED before it unparks the key, so it cannot be missed.
-            let validate = || node.state.load(Ordering::Relaxed) == WAITING;
             // SAFETY: the key is the address of our own live node; the callbacks only load an
             // atomic and neither panic nor call into the parking lot.
-            let result = unsafe {
-                park::park(key, validate, || {}, |_, _| {}, DEFAULT_PARK_TOKEN, deadline)
-            };
+            let result =
+                unsafe { park::park(key, waiting, || {}, |_, _| {}, DEFAULT_PARK_TOKEN, deadline) };
             match result {
                 ParkResult::Unparked(_) => {
                     debug_assert_eq!(node.state.load(Ordering::Relaxed), NOTIFIED);
-                    return true;
+                    notified = true;
+                    break;
                 }
-                ParkResult::TimedOut => return false,
+                ParkResult::TimedOut => break,
                 // The state changed before we slept, or a spurious wake-up: look again.
                 ParkResult::Invalid => {}
             }
         }
-        false
+        if let Some(spun) = spun {
+            // A notify that landed just before the sleep (`Invalid`) came as soon as one that
+            // woke us: both say a longer spin would have caught it.
+            self.spin.parked(spun, node.state.load(Ordering::Relaxed) == NOTIFIED);
+        }
+        notified
     }
 
     /// Pops up to `n` waiters, marks them notified and unparks them, in FIFO order.

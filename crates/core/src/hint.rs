@@ -64,6 +64,203 @@ impl SpinWait {
     }
 }
 
+/// A spin before parking whose length adapts to how long the waits it guards really take: for
+/// hand-offs between two running threads (a condition ping-pong), where a spin shorter than the
+/// scheduler's wake-up latency makes *both* sides park on every round.
+///
+/// [`spin`](AdaptiveSpin::spin) first runs a [`SpinWait`] (a few microseconds), then keeps
+/// yielding the processor while its condition holds, for up to the current budget (0 to
+/// [`AdaptiveSpin::MAX`]). If the condition still holds the caller parks and then reports the
+/// outcome with [`parked`](AdaptiveSpin::parked):
+///
+/// * woken by a notify within `MAX` of the start of the spin: a longer spin would have caught
+///   it, so the budget grows to 1.5 × the time the wait took (at most `MAX`);
+/// * woken later, timed out, or woken without a notify: the budget halves.
+///
+/// So a ping-pong whose every wait ends in a wake-up (about 10 µs per wake-up on a 2-core VM)
+/// moves to spinning after one round, and waits that last longer than `MAX` soon spin for no
+/// more than the `SpinWait`. The budget is a heuristic shared by every waiter of one primitive
+/// (relaxed loads and stores, updates may be lost); it changes when a thread parks, never what
+/// it sees. Spinning yields between looks, so a busy processor goes to other threads.
+///
+/// Under loom it is the `SpinWait` alone (one yield) and `parked` does nothing: the clock is
+/// virtual there and a spin changes no outcome.
+///
+/// # Examples
+///
+/// ```
+/// use threading_core::atomic::{AtomicBool, Ordering};
+/// use threading_core::hint::AdaptiveSpin;
+///
+/// static SPIN: AdaptiveSpin = AdaptiveSpin::new();
+/// let done = AtomicBool::new(true);
+/// // Already done: no park needed.
+/// assert!(SPIN.spin(None, || !done.load(Ordering::Relaxed)).is_none());
+/// ```
+#[derive(Debug, Default)]
+pub struct AdaptiveSpin {
+    /// The yield phase's budget in nanoseconds.
+    #[cfg(not(threading_loom))]
+    budget: std::sync::atomic::AtomicU32,
+}
+
+/// A spin that ended with its condition still holding: the caller parks, then hands this to
+/// [`AdaptiveSpin::parked`].
+#[derive(Debug)]
+#[must_use = "report the park's outcome with AdaptiveSpin::parked"]
+pub struct Spun {
+    #[cfg(not(threading_loom))]
+    start: std::time::Instant,
+}
+
+impl AdaptiveSpin {
+    /// The longest yield phase: 50 µs, a few scheduler wake-ups on a virtual machine.
+    pub const MAX: std::time::Duration = std::time::Duration::from_micros(50);
+
+    /// A budget of zero (just the [`SpinWait`]) until a park shows a longer spin would pay.
+    #[must_use]
+    pub const fn new() -> AdaptiveSpin {
+        AdaptiveSpin {
+            #[cfg(not(threading_loom))]
+            budget: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// Spins while `waiting()` returns `true`, for at most the budget, and not past
+    /// `deadline` (`None`: none). `None`: it stopped holding. `Some`: it still holds (or the
+    /// deadline passed); park, then call [`parked`](AdaptiveSpin::parked).
+    #[inline]
+    pub fn spin(
+        &self,
+        deadline: Option<crate::time::Instant>,
+        mut waiting: impl FnMut() -> bool,
+    ) -> Option<Spun> {
+        let mut spin = SpinWait::new();
+        #[cfg(not(threading_loom))]
+        let start = std::time::Instant::now();
+        while waiting() {
+            if spin.spin() {
+                continue;
+            }
+            #[cfg(not(threading_loom))]
+            {
+                let budget = self.budget.load(std::sync::atomic::Ordering::Relaxed);
+                let mut end = start + std::time::Duration::from_nanos(u64::from(budget));
+                if let Some(deadline) = deadline {
+                    end = end.min(deadline);
+                }
+                while std::time::Instant::now() < end {
+                    crate::thread::yield_now();
+                    if !waiting() {
+                        return None;
+                    }
+                }
+            }
+            #[cfg(threading_loom)]
+            let _ = deadline;
+            return Some(Spun {
+                #[cfg(not(threading_loom))]
+                start,
+            });
+        }
+        None
+    }
+
+    /// After the park that followed [`spin`](AdaptiveSpin::spin): `notified` says whether a
+    /// notify (rather than a timeout, or nothing) ended it. Adjusts the budget.
+    #[inline]
+    pub fn parked(&self, spun: Spun, notified: bool) {
+        #[cfg(not(threading_loom))]
+        {
+            use std::sync::atomic::Ordering::Relaxed;
+            let budget = self.budget.load(Relaxed);
+            let next = next_budget(budget, spun.start.elapsed(), notified);
+            if next != budget {
+                self.budget.store(next, Relaxed);
+            }
+        }
+        #[cfg(threading_loom)]
+        let _ = (spun, notified);
+    }
+}
+
+/// [`AdaptiveSpin`]'s new budget (ns) after a park: a wait that a notify ended within
+/// [`AdaptiveSpin::MAX`] of the spin's start (`took`) grows it to 1.5 × `took`; anything else
+/// halves it.
+#[cfg(not(threading_loom))]
+fn next_budget(budget: u32, took: std::time::Duration, notified: bool) -> u32 {
+    if notified && took < AdaptiveSpin::MAX {
+        let grown = (took.as_nanos() * 3 / 2).min(AdaptiveSpin::MAX.as_nanos());
+        budget.max(u32::try_from(grown).unwrap_or(u32::MAX))
+    } else {
+        budget / 2
+    }
+}
+
+#[cfg(all(test, not(threading_loom)))]
+mod tests {
+    use super::{AdaptiveSpin, next_budget};
+    use std::time::Duration;
+
+    #[test]
+    fn a_soon_notify_grows_the_budget_to_one_and_a_half_times_the_wait() {
+        assert_eq!(next_budget(0, Duration::from_micros(10), true), 15_000);
+        // Never below what it was, never above MAX.
+        assert_eq!(next_budget(20_000, Duration::from_micros(10), true), 20_000);
+        assert_eq!(next_budget(0, Duration::from_micros(40), true), 50_000);
+    }
+
+    #[test]
+    fn a_late_notify_a_timeout_or_no_notify_halves_the_budget() {
+        assert_eq!(next_budget(40_000, AdaptiveSpin::MAX, true), 20_000);
+        assert_eq!(next_budget(40_000, Duration::from_secs(1), true), 20_000);
+        assert_eq!(next_budget(40_000, Duration::from_micros(1), false), 20_000);
+        assert_eq!(next_budget(1, Duration::from_micros(1), false), 0);
+    }
+
+    #[test]
+    fn spin_returns_none_once_the_condition_stops_holding() {
+        let spin = AdaptiveSpin::new();
+        let mut looks = 0;
+        assert!(
+            spin.spin(None, || {
+                looks += 1;
+                looks < 3
+            })
+            .is_none()
+        );
+        assert_eq!(looks, 3);
+    }
+
+    #[test]
+    fn with_no_budget_spin_gives_up_after_the_spin_wait_and_parked_adapts() {
+        let spin = AdaptiveSpin::new();
+        let mut looks = 0;
+        let spun = spin.spin(None, || {
+            looks += 1;
+            true
+        });
+        // The SpinWait's ten rounds, each after a look, and one last look.
+        assert_eq!(looks, 11);
+        spin.parked(spun.expect("still waiting"), false);
+        assert_eq!(spin.budget.load(std::sync::atomic::Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_passed_deadline_ends_the_yield_phase() {
+        let spin = AdaptiveSpin::new();
+        spin.budget.store(50_000, std::sync::atomic::Ordering::Relaxed);
+        let deadline = std::time::Instant::now();
+        let mut looks = 0;
+        let spun = spin.spin(Some(deadline), || {
+            looks += 1;
+            true
+        });
+        assert!(spun.is_some());
+        assert_eq!(looks, 11, "no yield-phase look after the deadline");
+    }
+}
+
 /// A value aligned and padded to 128 bytes, so it shares no cache line (nor the adjacent line
 /// that x86's spatial prefetcher pulls in with it) with its neighbours.
 ///
