@@ -684,6 +684,29 @@ fn semaphore_release_past_max_value_panics_and_changes_nothing() {
     sem.release();
 }
 
+#[test]
+fn semaphore_racing_releases_near_max_value_add_exactly_the_room_left() {
+    // `release()` adds its permit first and takes it back when it went past the bound: of
+    // eight releases racing for four free places, exactly four succeed.
+    const ROOM: usize = 4;
+    let sem = Semaphore::new(Semaphore::MAX_VALUE - ROOM);
+    let start = std::sync::Barrier::new(8);
+    let succeeded = std::thread::scope(|s| {
+        let releasers: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    panic::catch_unwind(|| sem.release()).is_ok()
+                })
+            })
+            .collect();
+        releasers.into_iter().map(|r| r.join().unwrap()).filter(|&ok| ok).count()
+    });
+    assert_eq!(succeeded, ROOM);
+    assert_eq!(sem.value(), Semaphore::MAX_VALUE);
+    assert!(sem.try_acquire(), "still usable");
+}
+
 /// The overflow panic's message, as documented on `Semaphore::release`.
 const OVERFLOW_MESSAGE: &str = "semaphore value would exceed Semaphore::MAX_VALUE";
 

@@ -78,10 +78,10 @@ pub(crate) const OVERFLOW: &str = "semaphore value would exceed Semaphore::MAX_V
 /// # Differences from Python
 ///
 /// * The value is a `usize`, so Python's `ValueError` for a negative initial value cannot
-///   happen; the value is capped at [`MAX_VALUE`](Semaphore::MAX_VALUE) (`usize::MAX / 2`),
+///   happen; the value is capped at [`MAX_VALUE`](Semaphore::MAX_VALUE) (`usize::MAX / 4`),
 ///   and going past it **panics** (in [`new`](Semaphore::new), [`release`](Semaphore::release)
 ///   or [`release_n`](Semaphore::release_n), with the value left unchanged). Python's integers
-///   never overflow; a Rust program that reaches 2⁶³ permits has a bug, and making every
+///   never overflow; a Rust program that reaches 2⁶² permits has a bug, and making every
 ///   `release` return a `Result` for it would burden every correct caller (as `Vec::push`
 ///   panics on capacity overflow rather than returning an error).
 /// * `acquire(blocking=False)` is [`try_acquire`](Semaphore::try_acquire) and
@@ -116,7 +116,7 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
-    /// The largest value a semaphore can hold: `usize::MAX / 2`.
+    /// The largest value a semaphore can hold: `usize::MAX / 4` (2⁶² − 1).
     ///
     /// A release that would take the value past it panics (see
     /// [`release`](Semaphore::release)).
@@ -126,7 +126,7 @@ impl Semaphore {
     /// ```
     /// use threading::Semaphore;
     ///
-    /// assert_eq!(Semaphore::MAX_VALUE, usize::MAX / 2);
+    /// assert_eq!(Semaphore::MAX_VALUE, usize::MAX / 4);
     /// let sem = Semaphore::new(Semaphore::MAX_VALUE);
     /// assert!(sem.try_acquire());
     /// ```
