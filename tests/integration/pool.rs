@@ -2203,3 +2203,28 @@ fn first_exception_sleeps_through_a_success() {
     bad.set_exception(failure("late")).unwrap();
     assert_eq!(got.recv_timeout(Duration::from_secs(5)), Ok((2, 0)));
 }
+
+/// In a stream of trivial tasks (which lets the workers take several jobs at once), a task
+/// that waits for the task submitted right after it still gets it run on the other worker: a
+/// worker that finds the shared queue empty steals from the other's batch, so no task waits
+/// behind a busy worker while another idles (EXE-12's "idle workers are used" with batches).
+/// Repeated, since whether the pair lands in one batch depends on timing.
+#[test]
+fn batched_dependent_pair_runs_on_both_workers() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    for round in 0..50 {
+        // No wait between the stream and the pair: the batches are at their largest.
+        let warm: Vec<_> = (0..2_000).map(|i| pool.submit(move || i).unwrap()).collect();
+        let gate = Future::<()>::new();
+        let g = gate.clone();
+        let waiter =
+            pool.submit(move || g.result_timeout(Duration::from_secs(10)).is_ok()).unwrap();
+        let opener = pool.submit(move || gate.set_result(()).unwrap()).unwrap();
+        let fillers: Vec<_> = (0..16).map(|i| pool.submit(move || i).unwrap()).collect();
+        assert_eq!(waiter.result(), Ok(&true), "round {round}: the pair did not run together");
+        opener.result().unwrap();
+        for f in warm.iter().chain(&fillers) {
+            f.result().unwrap();
+        }
+    }
+}
