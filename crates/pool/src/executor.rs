@@ -741,6 +741,10 @@ fn worker(shared: &Shared, own: &Batch) {
 /// * A worker whose initializer fails reports it through the thread excepthook (Python logs it as
 ///   CRITICAL) and exits; so do the other workers once the queue is drained, instead of
 ///   idling until shutdown.
+/// * In a stream of trivial tasks a worker takes a few at once (at most 8, and only while
+///   each takes under 2 µs), where CPython's take one at a time; those tasks stay pending
+///   until they start, an idle worker takes them over, and `shutdown(cancel_futures=True)`
+///   cancels them, so what a program can observe is the same.
 ///
 /// [`concurrent.futures.ThreadPoolExecutor`]: https://docs.python.org/3/library/concurrent.futures.html#threadpoolexecutor
 pub struct ThreadPoolExecutor {
