@@ -81,20 +81,24 @@ on_both_engines!(two_getters_two_puts, two_getters_two_puts_ring, two_getters_tw
 /// put wakes a different sleeper, and the `PARKED` hint survives the first wake-up while the
 /// second getter still sleeps).
 fn two_getters_two_puts_with(maxsize: usize, name: &str) {
-    check(name, move || {
-        let q = Arc::new(Queue::new(maxsize));
-        let getters: Vec<_> = (0..2)
-            .map(|_| {
-                let q = q.clone();
-                thread::spawn(move || q.get().unwrap())
-            })
-            .collect();
-        q.put(1).unwrap();
-        q.put(2).unwrap();
-        let sum: i32 = getters.into_iter().map(|g| g.join().unwrap()).sum();
-        assert_eq!(sum, 3);
-        assert!(q.empty());
-    });
+    check(name, move || two_getters_two_puts_on(Queue::new(maxsize)));
+}
+
+/// The body of the two-getters models: two getters wait on `q` (empty), two puts arrive, and
+/// both getters get an item.
+fn two_getters_two_puts_on(q: Queue<i32>) {
+    let q = Arc::new(q);
+    let getters: Vec<_> = (0..2)
+        .map(|_| {
+            let q = q.clone();
+            thread::spawn(move || q.get().unwrap())
+        })
+        .collect();
+    q.put(1).unwrap();
+    q.put(2).unwrap();
+    let sum: i32 = getters.into_iter().map(|g| g.join().unwrap()).sum();
+    assert_eq!(sum, 3);
+    assert!(q.empty());
 }
 
 on_both_engines!(
@@ -475,18 +479,8 @@ fn overflow_shutdown_immediate_races_a_get() {
 #[test]
 fn overflow_put_wakes_a_second_getter() {
     check("queue::overflow_put_wakes_a_second_getter", || {
-        let q = Arc::new(Queue::new(1));
+        let q = Queue::new(1);
         q.set_maxsize(0);
-        let getters: Vec<_> = (0..2)
-            .map(|_| {
-                let q = q.clone();
-                thread::spawn(move || q.get().unwrap())
-            })
-            .collect();
-        q.put(1).unwrap();
-        q.put(2).unwrap();
-        let sum: i32 = getters.into_iter().map(|g| g.join().unwrap()).sum();
-        assert_eq!(sum, 3);
-        assert!(q.empty());
+        two_getters_two_puts_on(q);
     });
 }
