@@ -287,8 +287,9 @@ struct Batch {
     lock: Lock,
     jobs: UnsafeCell<VecDeque<Job>>,
     /// `jobs` is not empty. Set (with both locks held) when the worker takes a batch; cleared
-    /// with `lock` held by whoever takes its last job. Read under the pool's lock only, which
-    /// orders it after every setting; a stale `true` just costs a look.
+    /// with `lock` held by whoever takes its last job. Read by other workers under the pool's
+    /// lock, which orders it after every setting, and by the owner, which did every setting
+    /// itself; a stale `true` just costs a look.
     filled: AtomicBool,
 }
 
@@ -554,7 +555,11 @@ impl Shared {
     fn next_job(&self, returning: bool, own: &Batch, size: &mut BatchSize) -> Option<Job> {
         // The worker's own batch first (a returning worker is counted idle: it goes through
         // the pool's lock to uncount itself; it has no batch then, see `BatchSize::extra`).
-        if !returning && let Some(job) = own.pop() {
+        // `filled` is only ever set by this worker, so `false` here is never stale.
+        if !returning
+            && own.filled.load(Ordering::Relaxed)
+            && let Some(job) = own.pop()
+        {
             return Some(job);
         }
         let mut spin = SpinWait::new();
@@ -566,26 +571,24 @@ impl Shared {
         loop {
             // SAFETY: `lock` is held (`guard`).
             let state = self.state.with_mut(|s| unsafe { &mut *s });
-            if let Some(job) = state.jobs.pop_front() {
-                let full = self.idle.full.load(Ordering::Relaxed);
-                let extra = size.extra(state.jobs.len(), self.max_workers, full);
-                if extra > 0 {
-                    own.with_jobs(|own| own.extend(state.jobs.drain(..extra)));
+            let taken = match state.jobs.pop_front() {
+                Some(job) => {
+                    let full = self.idle.full.load(Ordering::Relaxed);
+                    let extra = size.extra(state.jobs.len(), self.max_workers, full);
+                    if extra > 0 {
+                        own.with_jobs(|own| own.extend(state.jobs.drain(..extra)));
+                    }
+                    Some(job)
                 }
+                // Nothing shared: a job another worker took in a batch and has not started, so
+                // a task never waits behind a busy worker while this one idles.
+                None => state.steal(),
+            };
+            if let Some(job) = taken {
                 // More work left and everyone asleep: pass the wake-up on (also for work in
                 // a batch, which an idle worker steals: its owner may be busy for long).
                 let more = !state.jobs.is_empty() || state.batched();
                 let wake = more && self.should_wake(state);
-                drop(guard);
-                if wake {
-                    self.wake_one();
-                }
-                return Some(job);
-            }
-            // Nothing shared: a job another worker took in a batch and has not started, so a
-            // task never waits behind a busy worker while this one idles.
-            if let Some(job) = state.steal() {
-                let wake = state.batched() && self.should_wake(state);
                 drop(guard);
                 if wake {
                     self.wake_one();
