@@ -9,12 +9,16 @@
 //!   holding the inner lock, or `0`. Only the owner writes its own id there, and it clears it
 //!   before releasing the inner lock, so a `Relaxed` load that returns the caller's own id is
 //!   proof of ownership, and any other value proves it is not the owner.
-//! * `count` is touched only by the owner while it holds the inner lock; the inner lock's
-//!   acquire/release orders it between successive owners. It lives in a core `UnsafeCell`, so
-//!   loom checks that claim on every access.
+//! * `extra` counts the levels above the first: the recursion depth minus one while the lock is
+//!   owned, and always `0` while it is not. It is touched only by the owner while it holds the
+//!   inner lock; the inner lock's acquire/release orders it between successive owners. It lives
+//!   in a core `UnsafeCell`, so loom checks that claim on every access.
 //!
 //! Re-entry is a thread-local read, a relaxed load and an increment; a first acquire adds one
-//! compare-exchange on the inner lock.
+//! compare-exchange on the inner lock and the owner's id, but no write of the count: counting
+//! only the extra levels means it is already right (`0`) when the lock is taken, and a last
+//! release leaves it that way. The common `with rlock:` at depth one thus stores nothing but
+//! the owner.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -94,11 +98,11 @@ pub struct RLock {
     lock: Lock,
     /// The owner's thread id, or 0. See the module documentation.
     owner: AtomicUsize,
-    /// Recursion depth; accessed only by the owner.
-    count: UnsafeCell<usize>,
+    /// Recursion depth minus one while owned, 0 while not; accessed only by the owner.
+    extra: UnsafeCell<usize>,
 }
 
-// SAFETY: `count` is the only field that is not `Sync` by itself. It is read and written only
+// SAFETY: `extra` is the only field that is not `Sync` by itself. It is read and written only
 // by the thread whose id is in `owner`, i.e. the thread holding `lock`, and the inner lock's
 // release/acquire orders those accesses between successive owners.
 unsafe impl Sync for RLock {}
@@ -162,7 +166,7 @@ impl RLock {
         /// assert!(!R.locked());
         /// ```
         pub fn new() -> RLock {
-            RLock { lock: Lock::new(), owner: AtomicUsize::new(0), count: UnsafeCell::new(0) }
+            RLock { lock: Lock::new(), owner: AtomicUsize::new(0), extra: UnsafeCell::new(0) }
         }
     }
 
@@ -289,12 +293,17 @@ impl RLock {
         if self.owner.load(Ordering::Relaxed) != me {
             return Err(RuntimeError::new(RuntimeErrorKind::ReleaseUnowned));
         }
-        // SAFETY: we own the lock, so we are the only thread touching `count`.
-        let left = self.count.with_mut(|c| unsafe {
-            *c -= 1;
-            *c
+        // SAFETY: we own the lock, so we are the only thread touching `extra`.
+        let last = self.extra.with_mut(|e| unsafe {
+            if *e == 0 {
+                true
+            } else {
+                *e -= 1;
+                false
+            }
         });
-        if left == 0 {
+        if last {
+            // `extra` is already 0, as an unowned lock needs it.
             self.give_up_ownership();
         }
         Ok(())
@@ -355,8 +364,8 @@ impl RLock {
     #[must_use]
     pub fn recursion_count(&self) -> usize {
         if self.is_owned() {
-            // SAFETY: we own the lock, so we are the only thread touching `count`.
-            self.count.with(|c| unsafe { *c })
+            // SAFETY: we own the lock, so we are the only thread touching `extra`.
+            self.extra.with(|e| unsafe { *e }) + 1
         } else {
             0
         }
@@ -477,7 +486,7 @@ impl RLock {
             return;
         }
         self.lock.acquire();
-        self.take_ownership(me, 1);
+        self.take_ownership(me);
     }
 
     #[inline]
@@ -487,7 +496,7 @@ impl RLock {
             return true;
         }
         if first(&self.lock) {
-            self.take_ownership(me, 1);
+            self.take_ownership(me);
             true
         } else {
             false
@@ -496,18 +505,18 @@ impl RLock {
 
     #[inline]
     fn reenter(&self) {
-        // SAFETY: the caller checked that we own the lock, so no other thread touches `count`.
-        self.count.with_mut(|c| unsafe {
-            *c = (*c).checked_add(1).expect("RLock recursion count overflowed");
+        // SAFETY: the caller checked that we own the lock, so no other thread touches `extra`.
+        self.extra.with_mut(|e| unsafe {
+            // The depth, `extra + 1`, must stay representable.
+            assert!(*e < usize::MAX - 1, "RLock recursion count overflowed");
+            *e += 1;
         });
     }
 
-    /// Records the calling thread as owner at `depth`; the inner lock must be held.
+    /// Records `me` as owner at depth one; the inner lock must be held. `extra` is already 0:
+    /// every way of giving the lock up leaves it so.
     #[inline]
-    fn take_ownership(&self, me: usize, depth: usize) {
-        // SAFETY: we hold the inner lock; the previous owner's accesses happened before its
-        // release of it, which our acquire synchronised with.
-        self.count.with_mut(|c| unsafe { *c = depth });
+    fn take_ownership(&self, me: usize) {
         self.owner.store(me, Ordering::Relaxed);
     }
 
@@ -564,17 +573,21 @@ impl Lockable for RLock {
         if self.owner.load(Ordering::Relaxed) != owner {
             return Err(RuntimeError::new(RuntimeErrorKind::ReleaseUnowned));
         }
-        // SAFETY: we own the lock, so we are the only thread touching `count`.
-        let count = self.count.with_mut(|c| unsafe { std::mem::replace(&mut *c, 0) });
+        // SAFETY: we own the lock, so we are the only thread touching `extra`.
+        let extra = self.extra.with_mut(|e| unsafe { std::mem::replace(&mut *e, 0) });
         self.give_up_ownership();
-        Ok(RLockState { count, owner })
+        Ok(RLockState { count: extra + 1, owner })
     }
 
     /// Blocks until the lock is free, then takes it at the saved depth for the saved owner
     /// (Python's `_acquire_restore`).
     fn acquire_restore(&self, saved: RLockState) {
         self.lock.acquire();
-        self.take_ownership(saved.owner, saved.count);
+        // SAFETY: we hold the inner lock; the previous owner's accesses to `extra` happened
+        // before its release of it, which our acquire synchronised with. `saved.count` is at
+        // least 1: it comes from `release_save` (the fields are private).
+        self.extra.with_mut(|e| unsafe { *e = saved.count - 1 });
+        self.owner.store(saved.owner, Ordering::Relaxed);
     }
 }
 
