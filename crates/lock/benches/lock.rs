@@ -11,30 +11,34 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
+#[path = "../../../benches/common/alone.rs"]
+mod alone;
+use alone::alone;
+
 const ITERS: u64 = 20_000;
 
 fn uncontended(c: &mut Criterion) {
     let mut g = c.benchmark_group("lock");
-    let ours = threading::Lock::new();
+    let ours = alone(threading::Lock::new());
     g.bench_function(BenchmarkId::new("uncontended", "threading"), |b| {
         b.iter(|| {
             // One black_box, as in the peers' `drop(black_box(&m).lock())`.
-            let lock = black_box(&ours);
+            let lock = black_box(&ours.0);
             lock.acquire();
             lock.release().unwrap();
         })
     });
-    let guard_ours = threading::Lock::new();
+    let guard_ours = alone(threading::Lock::new());
     g.bench_function(BenchmarkId::new("uncontended_guard", "threading"), |b| {
-        b.iter(|| drop(black_box(&guard_ours).lock()))
+        b.iter(|| drop(black_box(&guard_ours.0).lock()))
     });
-    let std = std::sync::Mutex::new(());
+    let std = alone(std::sync::Mutex::new(()));
     g.bench_function(BenchmarkId::new("uncontended", "std"), |b| {
-        b.iter(|| drop(black_box(&std).lock()))
+        b.iter(|| drop(black_box(&std.0).lock()))
     });
-    let pl = parking_lot::Mutex::new(());
+    let pl = alone(parking_lot::Mutex::new(()));
     g.bench_function(BenchmarkId::new("uncontended", "parking_lot"), |b| {
-        b.iter(|| drop(black_box(&pl).lock()))
+        b.iter(|| drop(black_box(&pl.0).lock()))
     });
     g.finish();
 }

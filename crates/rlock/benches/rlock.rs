@@ -10,16 +10,20 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
+#[path = "../../../benches/common/alone.rs"]
+mod alone;
+use alone::alone;
+
 fn rlock(c: &mut Criterion) {
     let mut g = c.benchmark_group("rlock");
-    let ours = threading::RLock::new();
+    let ours = alone(threading::RLock::new());
     // Like for like with parking_lot, which only has guards: `with rlock:` nested.
     g.bench_function(BenchmarkId::new("depth1", "threading"), |b| {
-        b.iter(|| drop(black_box(&ours).lock()))
+        b.iter(|| drop(black_box(&ours.0).lock()))
     });
     g.bench_function(BenchmarkId::new("depth3", "threading"), |b| {
         b.iter(|| {
-            let r = black_box(&ours);
+            let r = black_box(&ours.0);
             let g1 = r.lock();
             let g2 = r.lock();
             let g3 = r.lock();
@@ -31,13 +35,13 @@ fn rlock(c: &mut Criterion) {
     // Python's call style: every `release()` checks the caller's identity.
     g.bench_function(BenchmarkId::new("depth1_calls", "threading"), |b| {
         b.iter(|| {
-            black_box(&ours).acquire();
-            black_box(&ours).release().unwrap();
+            black_box(&ours.0).acquire();
+            black_box(&ours.0).release().unwrap();
         })
     });
     g.bench_function(BenchmarkId::new("depth3_calls", "threading"), |b| {
         b.iter(|| {
-            let r = black_box(&ours);
+            let r = black_box(&ours.0);
             r.acquire();
             r.acquire();
             r.acquire();
@@ -46,13 +50,13 @@ fn rlock(c: &mut Criterion) {
             r.release().unwrap();
         })
     });
-    let pl = parking_lot::ReentrantMutex::new(());
+    let pl = alone(parking_lot::ReentrantMutex::new(()));
     g.bench_function(BenchmarkId::new("depth1", "parking_lot"), |b| {
-        b.iter(|| drop(black_box(&pl).lock()))
+        b.iter(|| drop(black_box(&pl.0).lock()))
     });
     g.bench_function(BenchmarkId::new("depth3", "parking_lot"), |b| {
         b.iter(|| {
-            let r = black_box(&pl);
+            let r = black_box(&pl.0);
             let g1 = r.lock();
             let g2 = r.lock();
             let g3 = r.lock();

@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
+#[path = "../../../benches/common/alone.rs"]
+mod alone;
+use alone::alone;
+
 const ITERS: u64 = 20_000;
 
 /// The textbook semaphore on `parking_lot`: a counter under a mutex, and a condvar to wait on.
@@ -73,41 +77,41 @@ impl StdSemaphore {
 
 fn uncontended(c: &mut Criterion) {
     let mut g = c.benchmark_group("semaphore");
-    let ours = threading::Semaphore::new(1);
+    let ours = alone(threading::Semaphore::new(1));
     g.bench_function(BenchmarkId::new("uncontended", "threading"), |b| {
         b.iter(|| {
-            let s = black_box(&ours);
+            let s = black_box(&ours.0);
             s.acquire();
             s.release();
         })
     });
-    let lock = threading::Lock::new();
+    let lock = alone(threading::Lock::new());
     g.bench_function(BenchmarkId::new("uncontended", "threading_lock"), |b| {
         b.iter(|| {
-            let s = black_box(&lock);
+            let s = black_box(&lock.0);
             s.acquire();
             s.release().unwrap();
         })
     });
-    let pl = PlSemaphore::new(1);
+    let pl = alone(PlSemaphore::new(1));
     g.bench_function(BenchmarkId::new("uncontended", "parking_lot"), |b| {
         b.iter(|| {
-            let s = black_box(&pl);
+            let s = black_box(&pl.0);
             s.acquire();
             s.release();
         })
     });
-    let std = StdSemaphore::new(1);
+    let std = alone(StdSemaphore::new(1));
     g.bench_function(BenchmarkId::new("uncontended", "std"), |b| {
         b.iter(|| {
-            let s = black_box(&std);
+            let s = black_box(&std.0);
             s.acquire();
             s.release();
         })
     });
-    let guard_ours = threading::Semaphore::new(1);
+    let guard_ours = alone(threading::Semaphore::new(1));
     g.bench_function(BenchmarkId::new("uncontended_guard", "threading"), |b| {
-        b.iter(|| drop(black_box(&guard_ours).permit()))
+        b.iter(|| drop(black_box(&guard_ours.0).permit()))
     });
     g.finish();
 }
