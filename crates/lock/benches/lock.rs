@@ -10,16 +10,15 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-
-#[path = "../../../benches/common/alone.rs"]
-mod alone;
-use alone::alone;
+use threading_core::hint::CachePadded;
 
 const ITERS: u64 = 20_000;
 
 fn uncontended(c: &mut Criterion) {
     let mut g = c.benchmark_group("lock");
-    let ours = alone(threading::Lock::new());
+    // Every primitive alone in a 128-byte-aligned heap block, so no case depends on the stack
+    // slot it lands in or on what shares its cache line.
+    let ours = Box::new(CachePadded(threading::Lock::new()));
     g.bench_function(BenchmarkId::new("uncontended", "threading"), |b| {
         b.iter(|| {
             // One black_box, as in the peers' `drop(black_box(&m).lock())`.
@@ -28,15 +27,15 @@ fn uncontended(c: &mut Criterion) {
             lock.release().unwrap();
         })
     });
-    let guard_ours = alone(threading::Lock::new());
+    let guard_ours = Box::new(CachePadded(threading::Lock::new()));
     g.bench_function(BenchmarkId::new("uncontended_guard", "threading"), |b| {
         b.iter(|| drop(black_box(&guard_ours.0).lock()))
     });
-    let std = alone(std::sync::Mutex::new(()));
+    let std = Box::new(CachePadded(std::sync::Mutex::new(())));
     g.bench_function(BenchmarkId::new("uncontended", "std"), |b| {
         b.iter(|| drop(black_box(&std.0).lock()))
     });
-    let pl = alone(parking_lot::Mutex::new(()));
+    let pl = Box::new(CachePadded(parking_lot::Mutex::new(())));
     g.bench_function(BenchmarkId::new("uncontended", "parking_lot"), |b| {
         b.iter(|| drop(black_box(&pl.0).lock()))
     });

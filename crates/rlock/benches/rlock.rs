@@ -9,14 +9,13 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-
-#[path = "../../../benches/common/alone.rs"]
-mod alone;
-use alone::alone;
+use threading_core::hint::CachePadded;
 
 fn rlock(c: &mut Criterion) {
     let mut g = c.benchmark_group("rlock");
-    let ours = alone(threading::RLock::new());
+    // Every primitive alone in a 128-byte-aligned heap block, so no case depends on the stack
+    // slot it lands in or on what shares its cache line.
+    let ours = Box::new(CachePadded(threading::RLock::new()));
     // Like for like with parking_lot, which only has guards: `with rlock:` nested.
     g.bench_function(BenchmarkId::new("depth1", "threading"), |b| {
         b.iter(|| drop(black_box(&ours.0).lock()))
@@ -50,7 +49,7 @@ fn rlock(c: &mut Criterion) {
             r.release().unwrap();
         })
     });
-    let pl = alone(parking_lot::ReentrantMutex::new(()));
+    let pl = Box::new(CachePadded(parking_lot::ReentrantMutex::new(())));
     g.bench_function(BenchmarkId::new("depth1", "parking_lot"), |b| {
         b.iter(|| drop(black_box(&pl.0).lock()))
     });
