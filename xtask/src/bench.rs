@@ -519,8 +519,8 @@ pub(crate) fn report(table: &str, date: &str, o: &Options, notes: &[String]) -> 
         "\nRust: criterion's median (`median.point_estimate`); CPython: the median of the \
          script's repeats. Ratios are ours / theirs: ≤ 1.00 means we are at least as fast. \
          \"best Rust peer\" is the fastest non-`threading` implementation of the case. \
-         Built with `RUSTFLAGS=\"{ALIGN_LOOPS}\"` in `<target>/bench-aligned`: every loop, ours and \
-         the peers', starts on a 64-byte boundary.\n"
+         Built with `{ALIGN_LOOPS}` added to `$RUSTFLAGS`, in `<target>/bench-aligned`: every \
+         loop, ours and the peers', starts on a 64-byte boundary.\n"
     ));
     if !notes.is_empty() {
         out.push_str("\nNotes:\n\n");
@@ -610,6 +610,7 @@ fn run_pass(
     let mut pass = Pass::default();
     let mut scripts_run: Vec<&str> = Vec::new();
     let mut script_notes = Vec::new();
+    let (rustflags, target_dir) = (bench_rustflags(), util::target_dir().join("bench-aligned"));
     for b in selected {
         eprintln!(
             "xtask: cargo bench -p {} --bench {} -- {}",
@@ -622,8 +623,8 @@ fn run_pass(
             .args(["bench", "-p", &b.package(), "--bench", &b.name, "--"])
             .args(&o.criterion_args)
             .env("CRITERION_HOME", criterion_home)
-            .env("RUSTFLAGS", bench_rustflags())
-            .env("CARGO_TARGET_DIR", util::target_dir().join("bench-aligned"));
+            .env("RUSTFLAGS", &rustflags)
+            .env("CARGO_TARGET_DIR", &target_dir);
         if let Err(e) = util::run_status(&mut cmd) {
             log.note(format!("bench `{}` of {} failed: {e}", b.name, b.package()));
             if !log.failed.contains(&b.name) {
